@@ -1,0 +1,57 @@
+// Package stdout delivers reminders as JSON lines on a writer, normally the
+// process's standard output, so that crampd can feed a shell pipeline, a
+// status bar or a journal without any other service.
+package stdout
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/notify/payload"
+)
+
+// Notifier writes one JSON line per delivery. It is safe for concurrent use.
+type Notifier struct {
+	clock clockwork.Clock
+
+	// mu serializes writes: a line must reach w in a single Write so that
+	// concurrent deliveries never interleave, even on writers that split
+	// large writes.
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// New returns a Notifier that writes to w and stamps each line with clock's
+// time.
+func New(w io.Writer, clock clockwork.Clock) *Notifier {
+	return &Notifier{w: w, clock: clock}
+}
+
+// Notify writes m as one line with the same data as the webhook payload plus
+// the message id, which has no header to travel in here. A failed write is
+// retryable: a full disk or a restarted pipe reader may recover.
+func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ev := payload.New(m, n.clock.Now())
+	ev.Data.MessageID = m.ID
+	line, err := json.Marshal(ev)
+	if err != nil {
+		return notify.Permanent(fmt.Errorf("encode reminder: %w", err))
+	}
+	line = append(line, '\n')
+
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, err := n.w.Write(line); err != nil {
+		return fmt.Errorf("write reminder line: %w", err)
+	}
+	return nil
+}
