@@ -123,7 +123,12 @@ func CheckResponse(resp *http.Response, body []byte, now time.Time) error {
 	if code >= 200 && code < 300 {
 		return nil
 	}
-	err := &StatusError{StatusCode: code, Snippet: Snippet(body)}
+	err := &StatusError{StatusCode: code}
+	if code < 300 || code >= 400 {
+		// A redirect's body usually repeats its Location, which may carry
+		// a token, so it is not quoted.
+		err.Snippet = Snippet(body)
+	}
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
 		if d, ok := ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
