@@ -1,0 +1,122 @@
+// Package ntfy delivers reminders to an ntfy topic (https://ntfy.sh or a
+// self-hosted server), which pushes them to the user's phone.
+package ntfy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/notify/httpx"
+)
+
+// Config configures an ntfy Notifier.
+type Config struct {
+	// URL is the topic URL, for example https://ntfy.sh/my-cramp-topic. On a
+	// public server the topic name works like a password.
+	URL string
+	// Token is an optional access token, sent as a Bearer credential.
+	Token string
+	// Clock reads Retry-After dates.
+	Clock clockwork.Clock
+	// Client, when set, supplies the transport. It is copied; redirects stay
+	// disabled whatever it says.
+	Client *http.Client
+}
+
+// Notifier publishes reminders to one topic. It is safe for concurrent use.
+type Notifier struct {
+	url    *url.URL
+	token  string
+	clock  clockwork.Clock
+	client *http.Client
+}
+
+// New checks cfg and returns a Notifier for it.
+func New(cfg Config) (*Notifier, error) {
+	u, err := httpx.ParseURL(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("ntfy: %w", err)
+	}
+	if cfg.Clock == nil {
+		return nil, errors.New("ntfy: no clock")
+	}
+	// Rejected here because net/http would refuse the header on every
+	// attempt, and its error would turn into endless retries.
+	if strings.ContainsFunc(cfg.Token, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return nil, errors.New("ntfy: token must be printable ASCII without spaces")
+	}
+	return &Notifier{
+		url:    u,
+		token:  cfg.Token,
+		clock:  cfg.Clock,
+		client: httpx.NewClient(cfg.Client),
+	}, nil
+}
+
+// style is how a kind looks on the phone.
+type style struct {
+	// tag is an ntfy emoji short code (https://docs.ntfy.sh/emojis/).
+	tag string
+	// priority is an ntfy priority name. Missing a dose or an appointment
+	// matters more than a missed glass of water, so those break through
+	// quiet notification settings on the phone.
+	priority string
+}
+
+var styles = map[domain.Kind]style{
+	domain.KindHydration:        {tag: "droplet", priority: "default"},
+	domain.KindStretch:          {tag: "leg", priority: "default"},
+	domain.KindFood:             {tag: "banana", priority: "default"},
+	domain.KindElectrolytes:     {tag: "salt", priority: "default"},
+	domain.KindMedication:       {tag: "pill", priority: "high"},
+	domain.KindMedicationReview: {tag: "clipboard", priority: "default"},
+	domain.KindCustom:           {tag: "bell", priority: "default"},
+	domain.KindDoctor:           {tag: "stethoscope", priority: "high"},
+}
+
+func styleOf(k domain.Kind) style {
+	if s, ok := styles[k]; ok {
+		return s
+	}
+	return style{tag: "bell", priority: "default"}
+}
+
+// Notify makes one publish attempt. ntfy has no idempotency key, so a retry
+// after a lost response can show the reminder twice; that is preferred to
+// losing it.
+func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
+	o := m.Occurrence
+	text := o.Body
+	if o.Why != "" {
+		text += "\n\n" + o.Why
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url.String(), strings.NewReader(text))
+	if err != nil {
+		return notify.Permanent(fmt.Errorf("ntfy: %w", httpx.RedactError(err, n.url)))
+	}
+	s := styleOf(o.Kind)
+	req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	req.Header.Set("User-Agent", httpx.UserAgent)
+	// ntfy decodes RFC 2047 encoded words, which keeps non-ASCII titles
+	// ("Magnésium") and stray newlines from breaking the header.
+	req.Header.Set("Title", mime.BEncoding.Encode("utf-8", o.Title))
+	req.Header.Set("Tags", s.tag+","+string(o.Kind))
+	req.Header.Set("Priority", s.priority)
+	if n.token != "" {
+		req.Header.Set("Authorization", "Bearer "+n.token)
+	}
+
+	if err := httpx.Send(ctx, n.client, n.clock, req); err != nil {
+		return fmt.Errorf("ntfy: %w", err)
+	}
+	return nil
+}
