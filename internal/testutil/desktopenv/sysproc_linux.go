@@ -1,0 +1,13 @@
+package desktopenv
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// setDeathSignal makes the kernel kill the child if the test binary dies
+// without running its cleanups (a panic, a -timeout), so that no Xvfb or
+// bus daemon outlives the test run.
+func setDeathSignal(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
