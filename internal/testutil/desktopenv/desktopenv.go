@@ -55,7 +55,29 @@ type Notification struct {
 // skips the test when a tool is missing, unless CRAMPD_REQUIRE_DESKTOP=1.
 func Start(t testing.TB) *Env {
 	t.Helper()
-	for _, bin := range []string{"Xvfb", "dbus-daemon", "dunst", "dunstctl"} {
+	requireTools(t, "Xvfb", "dbus-daemon", "dunst", "dunstctl")
+
+	dir := shortTempDir(t)
+	display := startXvfb(t)
+	bus := startBus(t, dir)
+	startDunst(t, dir, display, bus)
+	return &Env{BusAddress: bus, Display: display}
+}
+
+// StartBus launches only a private session bus, with no notification
+// server on it, and returns its address: the state of a session whose
+// notification daemon crashed or was never installed. Like Start, it skips
+// the test when dbus-daemon is missing, unless CRAMPD_REQUIRE_DESKTOP=1.
+func StartBus(t testing.TB) string {
+	t.Helper()
+	requireTools(t, "dbus-daemon")
+	return startBus(t, shortTempDir(t))
+}
+
+// requireTools skips or fails the test when a binary is missing.
+func requireTools(t testing.TB, bins ...string) {
+	t.Helper()
+	for _, bin := range bins {
 		if _, err := exec.LookPath(bin); err != nil {
 			msg := "desktop tests need Xvfb, dbus-daemon and dunst: apt-get install -y xvfb dbus-daemon dunst libnotify-bin"
 			if os.Getenv(RequireEnv) == "1" {
@@ -64,12 +86,6 @@ func Start(t testing.TB) *Env {
 			t.Skip(msg)
 		}
 	}
-
-	dir := shortTempDir(t)
-	display := startXvfb(t)
-	bus := startBus(t, dir)
-	startDunst(t, dir, display, bus)
-	return &Env{BusAddress: bus, Display: display}
 }
 
 // shortTempDir returns a fresh directory with a short path: a unix socket
