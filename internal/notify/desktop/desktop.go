@@ -51,8 +51,11 @@ type Notifier struct {
 }
 
 // New returns a Notifier that reports outages of the desktop session to
-// logger.
+// logger; a nil logger discards them.
 func New(logger *slog.Logger) *Notifier {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	setAppName.Do(func() { beeep.AppName = AppName })
 	return &Notifier{logger: logger, slot: make(chan struct{}, 1)}
 }

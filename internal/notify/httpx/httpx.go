@@ -96,6 +96,7 @@ type StatusError struct {
 	Snippet string
 }
 
+// Error names the status and quotes the body snippet, never the URL.
 func (e *StatusError) Error() string {
 	status := fmt.Sprintf("%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	status = strings.TrimSpace(status)

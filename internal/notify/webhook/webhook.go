@@ -73,8 +73,10 @@ func New(cfg Config) (*Notifier, error) {
 // attempt so the receiver can drop duplicates; the timestamp and signature
 // are fresh, because receivers reject old timestamps to stop replays.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
-	if m.ID == "" {
-		return notify.Permanent(errors.New("webhook: message has no id"))
+	// The id travels in a header; a value net/http refuses would fail the
+	// same way on every retry.
+	if m.ID == "" || strings.ContainsFunc(m.ID, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return notify.Permanent(errors.New("webhook: message id must be non-empty printable ASCII"))
 	}
 	now := n.clock.Now()
 	body, err := json.Marshal(payload.New(m, now))

@@ -384,6 +384,32 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
+func TestNotifyRejectsUnusableMessageID(t *testing.T) {
+	tests := []struct {
+		name string
+		id   string
+	}{
+		{name: "empty", id: ""},
+		{name: "newline", id: "msg\n1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, requests := recorder(t, http.StatusOK)
+			n := newNotifier(t, webhook.Config{URL: srv.URL})
+			m := message(1)
+			m.ID = tt.id
+
+			err := n.Notify(context.Background(), m)
+			if !notify.IsPermanent(err) {
+				t.Errorf("Notify = %v, want a permanent error", err)
+			}
+			if got := len(requests()); got != 0 {
+				t.Errorf("receiver saw %d requests, want 0", got)
+			}
+		})
+	}
+}
+
 // TestSignSpecVector checks the example published with the Standard
 // Webhooks specification and its reference libraries, so that receivers
 // using those libraries accept crampd's signatures.
