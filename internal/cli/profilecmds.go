@@ -1,0 +1,244 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/plan"
+	"github.com/crampd/crampd/internal/profile"
+)
+
+// profileFlag adds --profile to cmd.
+func profileFlag(cmd *cobra.Command, path *string) {
+	cmd.Flags().StringVar(path, "profile", "", "profile to read (default $XDG_CONFIG_HOME/crampd/profile.toml)")
+}
+
+// profilePath returns the --profile value or the default path.
+func profilePath(flag string, env Env) string {
+	if flag != "" {
+		return flag
+	}
+	if dir := env.Getenv("XDG_CONFIG_HOME"); dir != "" {
+		return filepath.Join(dir, "crampd", "profile.toml")
+	}
+	if home := env.Getenv("HOME"); home != "" {
+		return filepath.Join(home, ".config", "crampd", "profile.toml")
+	}
+	return profile.DefaultPath()
+}
+
+// loadProfile loads a profile and turns problems into exit status 1, with
+// every problem on stderr.
+func loadProfile(path string) (*profile.Profile, error) {
+	p, err := profile.Load(path)
+	if err != nil {
+		return nil, fail(exitProblem, err)
+	}
+	return p, nil
+}
+
+func newCheckCmd(env Env) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Validate a profile and report every problem in it",
+		Long: `Check reads the profile exactly as the daemon does. On success it prints a
+one-line summary and exits 0. Otherwise it prints every problem, one per
+line, as PATH:LINE:COL: key.path: message, and exits 1.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := profilePath(path, env)
+			p, err := loadProfile(path)
+			if err != nil {
+				return err
+			}
+			if err := p.CheckSecrets(env.Getenv); err != nil {
+				return fail(exitProblem, err)
+			}
+			fmt.Fprintln(env.Stdout, summary(p, env.Clock.Now()))
+			return nil
+		},
+	}
+	profileFlag(cmd, &path)
+	return cmd
+}
+
+// summary describes a valid profile in one line.
+func summary(p *profile.Profile, now time.Time) string {
+	n := len(plan.Days(p, now, 1))
+	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %d reminders in the next 24 hours",
+		p.Path, p.Location, count(len(p.Exercises), "exercise session"), count(len(p.Medications), "medication"),
+		count(len(p.Customs), "custom reminder"), count(len(p.Channels), "channel"), n)
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func newPlanCmd(env Env) *cobra.Command {
+	var (
+		path   string
+		from   string
+		days   int
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "List the reminders a profile yields",
+		Long: `Plan lists the reminders the profile yields in [from, from + days), in time
+order: a table grouped by day, or with --json one JSON array of objects with
+id, kind, rule, at (RFC 3339), title, body and why. The daemon fires exactly
+these occurrences.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := loadProfile(profilePath(path, env))
+			if err != nil {
+				return err
+			}
+			start := env.Clock.Now()
+			if from != "" {
+				start, err = time.Parse(time.RFC3339, from)
+				if err != nil {
+					return fail(exitUsage, fmt.Errorf("crampd plan: --from %q is not an RFC 3339 time like 2027-03-14T00:00:00-05:00", from))
+				}
+			}
+			if days < 1 || days > plan.MaxDays {
+				return fail(exitUsage, fmt.Errorf("crampd plan: --days must be between 1 and %d", plan.MaxDays))
+			}
+			occs := plan.Days(p, start, days)
+			if asJSON {
+				return writeJSON(env.Stdout, occs)
+			}
+			writePlanTable(env.Stdout, p.Location, occs)
+			return nil
+		},
+	}
+	profileFlag(cmd, &path)
+	cmd.Flags().StringVar(&from, "from", "", "start of the window, RFC 3339 (default now)")
+	cmd.Flags().IntVar(&days, "days", 1, "length of the window in days")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// writeJSON prints v as indented JSON; an empty slice prints [].
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// collapseAt is how many occurrences of one rule a day may have before the
+// table shows them as one row; a per-second custom reminder would otherwise
+// bury everything else.
+const collapseAt = 12
+
+// writePlanTable prints occurrences grouped by day.
+func writePlanTable(w io.Writer, loc *time.Location, occs []domain.Occurrence) {
+	if len(occs) == 0 {
+		fmt.Fprintln(w, "No reminders in this window.")
+		return
+	}
+	// One width for every day, so columns line up down the whole listing.
+	kw, tw := 0, 0
+	for _, o := range occs {
+		kw, tw = max(kw, len(o.Kind)), max(tw, len([]rune(o.Title)))
+	}
+	row := fmt.Sprintf("  %%s %%-5s  %%-%ds  %%-%ds  %%s\n", kw, tw)
+	for i, day := range groupByDay(loc, occs) {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s (%s)\n", day[0].At.In(loc).Format("Mon 2006-01-02"), loc)
+		perRule := map[string][]domain.Occurrence{}
+		for _, o := range day {
+			perRule[o.Rule] = append(perRule[o.Rule], o)
+		}
+		for _, o := range day {
+			same := perRule[o.Rule]
+			at := o.At.In(loc)
+			if len(same) <= collapseAt {
+				fmt.Fprintf(w, row, at.Format("15:04"), at.Format("MST"), o.Kind, o.Title, o.ID)
+				continue
+			}
+			if same[0].ID != o.ID {
+				continue
+			}
+			last := same[len(same)-1].At.In(loc)
+			fmt.Fprintf(w, row, at.Format("15:04"), at.Format("MST"), o.Kind, o.Title,
+				fmt.Sprintf("%d times until %s (--json lists each)", len(same), last.Format("15:04:05")))
+		}
+	}
+}
+
+// groupByDay splits time-ordered occurrences by calendar day in loc.
+func groupByDay(loc *time.Location, occs []domain.Occurrence) [][]domain.Occurrence {
+	var out [][]domain.Occurrence
+	day := ""
+	for _, o := range occs {
+		if d := o.At.In(loc).Format("2006-01-02"); d != day {
+			day = d
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], o)
+	}
+	return out
+}
+
+func newInitCmd(env Env) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a commented starter profile",
+		Long: `Init writes a commented starter profile to the profile path. It never
+overwrites an existing file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := profilePath(path, env)
+			if err := writeStarter(path); err != nil {
+				return fail(exitProblem, err)
+			}
+			fmt.Fprintf(env.Stdout, "Wrote %s. Edit it, then run: crampd check --profile %s\n", path, path)
+			return nil
+		},
+	}
+	profileFlag(cmd, &path)
+	return cmd
+}
+
+// writeStarter creates path with the starter profile, refusing to replace
+// anything that is there.
+func writeStarter(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create profile directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; crampd init never overwrites a profile", path)
+	}
+	if err != nil {
+		return fmt.Errorf("create profile: %w", err)
+	}
+	_, werr := io.Copy(f, strings.NewReader(profile.Starter))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path)
+		return fmt.Errorf("write profile: %w", werr)
+	}
+	return nil
+}

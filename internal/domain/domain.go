@@ -1,0 +1,122 @@
+// Package domain holds crampd's shared vocabulary: the kinds of reminder, one
+// planned occurrence of a reminder, and the states a delivery moves through.
+// It imports nothing else from crampd, so every other package can depend on it.
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind names a family of reminders. Channels filter on it, the catch-up rule
+// uses it to choose a grace window, and stats group by it.
+type Kind string
+
+// The reminder kinds crampd knows.
+const (
+	KindHydration        Kind = "hydration"
+	KindStretch          Kind = "stretch"
+	KindFood             Kind = "food"
+	KindElectrolytes     Kind = "electrolytes"
+	KindMedication       Kind = "medication"
+	KindMedicationReview Kind = "medication-review"
+	KindCustom           Kind = "custom"
+	KindDoctor           Kind = "doctor"
+)
+
+// Kinds returns every kind in a fixed order, used for stable output.
+func Kinds() []Kind {
+	return []Kind{
+		KindHydration, KindStretch, KindFood, KindElectrolytes,
+		KindMedication, KindMedicationReview, KindCustom, KindDoctor,
+	}
+}
+
+// ParseKind returns the Kind named s, or an error naming the valid kinds.
+func ParseKind(s string) (Kind, error) {
+	for _, k := range Kinds() {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown kind %q (want one of %s)", s, KindList())
+}
+
+// KindList returns the kinds as a comma-separated list for messages.
+func KindList() string {
+	names := make([]string, 0, len(Kinds()))
+	for _, k := range Kinds() {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ", ")
+}
+
+// Order returns k's position in Kinds, used to break ties between reminders
+// due at the same instant so that output is deterministic.
+func (k Kind) Order() int {
+	for i, c := range Kinds() {
+		if c == k {
+			return i
+		}
+	}
+	return len(Kinds())
+}
+
+// Occurrence is one planned firing of a reminder. The plan produces them;
+// the daemon records, delivers, acknowledges and snoozes them by ID.
+type Occurrence struct {
+	// ID is stable: the same kind, rule and instant always give the same ID,
+	// so it serves as the idempotency key across restarts and reloads.
+	ID   string `json:"id"`
+	Kind Kind   `json:"kind"`
+	// Rule names the profile entry that produced the occurrence, for
+	// example "medication/Hydrochlorothiazide/09:00".
+	Rule string `json:"rule"`
+	// At is the instant the reminder is due, in the profile's time zone.
+	At    time.Time `json:"at"`
+	Title string    `json:"title"`
+	Body  string    `json:"body"`
+	// Why is the one-sentence rationale behind the reminder.
+	Why string `json:"why"`
+}
+
+// OccurrenceID derives the stable ID of the occurrence of rule (of kind k) at
+// instant at. The zone of at does not matter, only the instant.
+func OccurrenceID(k Kind, rule string, at time.Time) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s", k, rule, at.UTC().Format(time.RFC3339Nano))
+	return string(k) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+// Status is where an occurrence or a delivery stands.
+type Status string
+
+// Occurrence statuses.
+const (
+	// StatusFired means the occurrence came due and was handed to its
+	// channels.
+	StatusFired Status = "fired"
+	// StatusMissed means the occurrence came due while crampd could not
+	// fire it (down, suspended) and its grace window had passed.
+	StatusMissed Status = "missed"
+	// StatusSkipped means the occurrence came due during a pause.
+	StatusSkipped Status = "skipped"
+	// StatusAcked means the user acknowledged the reminder.
+	StatusAcked Status = "acked"
+)
+
+// Delivery statuses.
+const (
+	// StatusPending means the delivery waits in the outbox for its next
+	// attempt.
+	StatusPending Status = "pending"
+	// StatusDelivered means the channel accepted the delivery.
+	StatusDelivered Status = "delivered"
+	// StatusFailed means the channel refused it for good.
+	StatusFailed Status = "failed"
+	// StatusExpired means retries ran out of time before it was accepted.
+	StatusExpired Status = "expired"
+)

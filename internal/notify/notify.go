@@ -1,0 +1,89 @@
+// Package notify defines the one small interface every delivery channel
+// implements, and the error values a channel uses to tell the outbox whether
+// an attempt is worth repeating. Retry policy lives here too, so that no
+// channel package carries its own.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/crampd/crampd/internal/domain"
+)
+
+// Message is one delivery of an occurrence to one channel.
+type Message struct {
+	// ID identifies the message to the receiver and stays the same on every
+	// retry of this delivery, so receivers can de-duplicate (it is the
+	// Standard Webhooks "webhook-id").
+	ID string
+	// Occurrence is the reminder being delivered.
+	Occurrence domain.Occurrence
+	// Attempt counts delivery attempts, starting at 1.
+	Attempt int
+}
+
+// Notifier delivers messages through one channel.
+//
+// Notify returns nil when the channel accepted the message. Any other error
+// is retried by the outbox unless it is marked with Permanent; a channel may
+// attach a server's requested delay with RetryAfter.
+type Notifier interface {
+	Notify(ctx context.Context, m Message) error
+}
+
+// Error carries a failed attempt's retry hints.
+type Error struct {
+	Err error
+	// Permanent means another attempt cannot succeed (a 4xx other than 408
+	// or 429, a malformed request).
+	Permanent bool
+	// After, when positive, is the delay the receiver asked for.
+	After time.Duration
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Err: err, Permanent: true}
+}
+
+// RetryAfter marks err as retryable no sooner than d from now.
+func RetryAfter(err error, d time.Duration) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Err: err, After: d}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Permanent
+}
+
+// RetryAfterHint returns the delay a receiver asked for, if any.
+func RetryAfterHint(err error) (time.Duration, bool) {
+	var e *Error
+	if errors.As(err, &e) && e.After > 0 {
+		return e.After, true
+	}
+	return 0, false
+}
+
+// ErrUnavailable is wrapped by channels whose backend is not there at all
+// right now (no session bus, no notification server). The outbox retries it
+// like any transient error, but logs it once rather than on every attempt.
+var ErrUnavailable = errors.New("channel unavailable")
+
+// Unavailable wraps err so that errors.Is(err, ErrUnavailable) holds.
+func Unavailable(err error) error {
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}

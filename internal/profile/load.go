@@ -1,0 +1,747 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // profiles name IANA zones; do not depend on the host's copy
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	"github.com/crampd/crampd/internal/advice"
+	"github.com/crampd/crampd/internal/domain"
+)
+
+// Limits on what a profile may ask for.
+const (
+	// MaxSize is the largest profile file crampd reads.
+	MaxSize = 1 << 20
+	// MaxPerDay is the most reminders one day of a profile may yield. It is
+	// far above any personal plan and keeps a typo in a cron spec ("*" in
+	// the seconds field) from flooding the daemon.
+	MaxPerDay = 50_000
+)
+
+// CronParser parses custom reminders' cron specs with the options gocron
+// uses for cron jobs with seconds: five fields, or six with leading seconds,
+// descriptors such as @daily, and an optional CRON_TZ= or TZ= prefix.
+var CronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Defaults, documented in config/reference.toml.
+var (
+	defaultWake = NewClock(7, 0)
+	defaultBed  = NewClock(23, 0)
+	// defaultEvery is the hydration cadence per climate: denser where the
+	// user sweats more.
+	defaultEvery = map[Climate]time.Duration{
+		Temperate: 2 * time.Hour,
+		Cold:      2 * time.Hour,
+		Hot:       90 * time.Minute,
+		Humid:     90 * time.Minute,
+		HotHumid:  time.Hour,
+	}
+	defaultFoodAt = []Clock{NewClock(12, 30), NewClock(18, 30)}
+	// DefaultGrace is how late a missed occurrence of each kind may still
+	// fire.
+	DefaultGrace = map[domain.Kind]time.Duration{
+		domain.KindHydration:        15 * time.Minute,
+		domain.KindStretch:          30 * time.Minute,
+		domain.KindFood:             30 * time.Minute,
+		domain.KindElectrolytes:     30 * time.Minute,
+		domain.KindMedication:       2 * time.Hour,
+		domain.KindMedicationReview: 24 * time.Hour,
+		domain.KindCustom:           15 * time.Minute,
+		domain.KindDoctor:           24 * time.Hour,
+	}
+)
+
+// DefaultPath returns $XDG_CONFIG_HOME/crampd/profile.toml, falling back to
+// ~/.config when XDG_CONFIG_HOME is unset.
+func DefaultPath() string {
+	dir := os.Getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = "."
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "crampd", "profile.toml")
+}
+
+// Load reads and validates the profile at path.
+func Load(path string) (*Profile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{Problems: []Problem{{File: path, Msg: describeOpenError(err)}}}
+	}
+	defer f.Close()
+	// Read one byte past the limit to tell "exactly 1 MiB" from "more".
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("read profile: %v", err)}}}
+	}
+	return Parse(path, data)
+}
+
+func describeOpenError(err error) string {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "no such file (create one with `crampd init`)"
+	case errors.Is(err, os.ErrPermission):
+		return "permission denied"
+	}
+	return err.Error()
+}
+
+// Parse validates a profile held in memory; path is used in messages and to
+// resolve relative secret files.
+func Parse(path string, data []byte) (p *Profile, err error) {
+	if len(data) > MaxSize {
+		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("profile is larger than %d KiB; crampd refuses it", MaxSize>>10)}}}
+	}
+	var raw map[string]any
+	if perr := decodeTOML(data, &raw); perr != nil {
+		perr.File = path
+		return nil, &Error{Problems: []Problem{*perr}}
+	}
+	d := &decoder{file: path, pos: indexPositions(string(data))}
+	p = d.profile(path, d.root(raw))
+	if len(d.probs) > 0 {
+		slices.SortStableFunc(d.probs, func(a, b Problem) int {
+			if a.Pos.Line != b.Pos.Line {
+				return a.Pos.Line - b.Pos.Line
+			}
+			return a.Pos.Col - b.Pos.Col
+		})
+		return nil, &Error{Problems: d.probs}
+	}
+	return p, nil
+}
+
+// decodeTOML parses data, turning a syntax error into a located problem.
+func decodeTOML(data []byte, raw *map[string]any) (prob *Problem) {
+	defer func() {
+		// The TOML parser must never take the daemon down on a bad file.
+		if r := recover(); r != nil {
+			prob = &Problem{Msg: fmt.Sprintf("cannot parse TOML: %v", r)}
+		}
+	}()
+	_, err := toml.Decode(string(data), raw)
+	if err == nil {
+		return nil
+	}
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Message
+		if pe.Usage != "" {
+			msg += " (" + strings.Join(strings.Fields(pe.Usage), " ") + ")"
+		}
+		return &Problem{Pos: Pos{Line: pe.Position.Line, Col: pe.Position.Col}, Msg: "TOML syntax: " + msg}
+	}
+	return &Problem{Msg: "TOML: " + err.Error()}
+}
+
+func (d *decoder) profile(path string, root *table) *Profile {
+	p := &Profile{Path: path, Grace: map[domain.Kind]time.Duration{}}
+	p.Location = d.location(root)
+
+	sleep := root.sub("sleep")
+	p.Sleep.Wake, _ = sleep.clock("wake", defaultWake)
+	p.Sleep.Bed, _ = sleep.clock("bed", defaultBed)
+	if p.Sleep.Wake == p.Sleep.Bed && sleep.has("bed") {
+		d.errorf(sleep.child("bed"), "bed time equals wake time")
+	}
+	sleep.finish()
+
+	climate := root.sub("climate")
+	p.Climate = Temperate
+	if s, ok := climate.str("kind"); ok {
+		if c, ok := oneOf(Climates(), s); ok {
+			p.Climate = c
+		} else {
+			d.errorf(climate.child("kind"), "unknown climate %q (want one of %s)%s", s, joinNames(Climates()), hint(s, names(Climates())))
+		}
+	}
+	climate.finish()
+
+	p.Exercises = d.exercises(root)
+	p.Medications = d.medications(root)
+
+	diet := root.sub("diet")
+	avoid, paths := diet.strings("avoid", false)
+	known := advice.FoodNames()
+	for i, a := range avoid {
+		n := advice.NormalizeFood(a)
+		if !slices.Contains(known, n) {
+			d.errorf(paths[i], "unknown food %q (crampd knows %s)%s", a, strings.Join(known, ", "), hint(n, known))
+			continue
+		}
+		p.Diet.Avoid = append(p.Diet.Avoid, n)
+	}
+	diet.finish()
+
+	quiet := root.sub("quiet")
+	p.Quiet.Enabled = quiet.boolean("enabled", true)
+	p.Quiet.From, _ = quiet.clock("from", p.Sleep.Bed)
+	p.Quiet.To, _ = quiet.clock("to", p.Sleep.Wake)
+	if p.Quiet.Enabled && p.Quiet.From == p.Quiet.To && (quiet.has("from") || quiet.has("to")) {
+		d.errorf(quiet.child("to"), "quiet hours start and end at the same time; set enabled = false to turn them off")
+	}
+	quiet.finish()
+
+	hyd := root.sub("hydration")
+	p.Hydration.Enabled = hyd.boolean("enabled", true)
+	p.Hydration.Every = hyd.duration("every", defaultEvery[p.Climate], 15*time.Minute, 12*time.Hour)
+	p.Hydration.BeforeWorkout = hyd.duration("before_workout", 20*time.Minute, 0, 3*time.Hour)
+	hyd.finish()
+
+	st := root.sub("stretch")
+	p.Stretch.Enabled = st.boolean("enabled", true)
+	p.Stretch.BeforeBed = st.duration("before_bed", 30*time.Minute, 0, 6*time.Hour)
+	st.finish()
+
+	food := root.sub("food")
+	p.Food.Enabled = food.boolean("enabled", true)
+	p.Food.At = d.clocks(food, "at", defaultFoodAt)
+	if p.Food.Enabled && len(p.Food.At) > 0 {
+		d.checkFoodsLeft(food, p.Diet.Avoid)
+	}
+	food.finish()
+
+	el := root.sub("electrolytes")
+	p.Electrolytes.Enabled = el.boolean("enabled", true)
+	p.Electrolytes.AfterWorkout = el.duration("after_workout", 15*time.Minute, 0, 6*time.Hour)
+	el.finish()
+
+	mr := root.sub("medication_review")
+	p.MedicationReview.Enabled = mr.boolean("enabled", true)
+	p.MedicationReview.EveryMonths = mr.integer("every_months", 3, 1, 12)
+	p.MedicationReview.Day = mr.integer("day", 1, 1, 28)
+	p.MedicationReview.At, _ = mr.clock("at", NewClock(10, 0))
+	mr.finish()
+
+	p.Customs = d.customs(root, p.Location)
+	p.Channels = d.channels(root, filepath.Dir(path))
+
+	doc := root.sub("doctor")
+	p.Doctor.Enabled = doc.boolean("enabled", true)
+	p.Doctor.Severity = doc.integer("severity", 8, 1, 10)
+	p.Doctor.Count = doc.integer("count", 3, 1, 100)
+	p.Doctor.Within = doc.duration("within", 7*24*time.Hour, time.Hour, 365*24*time.Hour)
+	p.Doctor.Cooldown = doc.duration("cooldown", 7*24*time.Hour, 0, 365*24*time.Hour)
+	doc.finish()
+
+	grace := root.sub("grace")
+	for _, k := range domain.Kinds() {
+		p.Grace[k] = grace.duration(string(k), DefaultGrace[k], 0, 7*24*time.Hour)
+	}
+	grace.finish()
+
+	root.finish()
+	d.checkVolume(p)
+	return p
+}
+
+func (d *decoder) location(root *table) *time.Location {
+	name, ok := root.str("timezone")
+	if !ok {
+		return LocalZone()
+	}
+	if name == "" || name == "Local" {
+		d.errorf("timezone", "want an IANA zone name like \"Europe/Berlin\"; leave timezone out to use the machine's zone")
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		d.errorf("timezone", "unknown time zone %q%s", name, hint(name, zoneNames()))
+		return time.UTC
+	}
+	return loc
+}
+
+// LocalZone returns the machine's zone under its IANA name when it can be
+// found ($TZ, then the /etc/localtime link), so that plans and calendars name
+// it; otherwise Go's Local.
+func LocalZone() *time.Location {
+	name := strings.TrimPrefix(os.Getenv("TZ"), ":")
+	if name == "" {
+		if target, err := os.Readlink("/etc/localtime"); err == nil {
+			name = target
+		}
+	}
+	if i := strings.Index(name, "zoneinfo/"); i >= 0 {
+		name = name[i+len("zoneinfo/"):]
+	}
+	if name != "" {
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc
+		}
+	}
+	return time.Local
+}
+
+// zoneNames lists zone names for "did you mean" hints, when the host has a
+// zone table; hints are a courtesy, so no table means no hint.
+func zoneNames() []string {
+	data, err := os.ReadFile("/usr/share/zoneinfo/tzdata.zi")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && f[0] == "Z":
+			out = append(out, f[1])
+		case len(f) >= 3 && f[0] == "L":
+			out = append(out, f[2])
+		}
+	}
+	return out
+}
+
+var weekdayNames = []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+// days reads a days list: weekday names and the groups daily, weekdays and
+// weekends, as one string or an array.
+func (d *decoder) days(t *table, key string, def Days) Days {
+	if !t.has(key) {
+		t.forget(key)
+		return def
+	}
+	vals, paths := t.strings(key, true)
+	var out Days
+	for i, v := range vals {
+		s := strings.ToLower(strings.TrimSpace(v))
+		switch s {
+		case "daily":
+			out = Daily
+		case "weekdays":
+			for w := time.Monday; w <= time.Friday; w++ {
+				out[w] = true
+			}
+		case "weekends":
+			out[time.Saturday], out[time.Sunday] = true, true
+		default:
+			w := slices.Index(weekdayNames, s)
+			if w < 0 && len(s) > 3 {
+				// Accept full names ("tuesday").
+				w = slices.Index(weekdayNames, s[:3])
+				if w >= 0 && !strings.HasPrefix(time.Weekday(w).String(), strings.ToUpper(s[:1])+s[1:]) {
+					w = -1
+				}
+			}
+			if w < 0 {
+				all := append(slices.Clone(weekdayNames), "daily", "weekdays", "weekends")
+				d.errorf(paths[i], "unknown day %q (want mon..sun, daily, weekdays or weekends)%s", v, hint(s, all))
+				continue
+			}
+			out[w] = true
+		}
+	}
+	if raw, isList := t.m[key].([]any); isList && len(raw) == 0 {
+		d.errorf(t.child(key), "no days given")
+	}
+	return out
+}
+
+// clocks reads an array of distinct times of day.
+func (d *decoder) clocks(t *table, key string, def []Clock) []Clock {
+	if !t.has(key) {
+		t.forget(key)
+		return def
+	}
+	vs, ok := t.list(key, false)
+	if !ok {
+		return def
+	}
+	var out []Clock
+	for i, v := range vs {
+		c, msg := parseClock(v)
+		if msg != "" {
+			d.errorf(t.elem(key, i), "%s", msg)
+			continue
+		}
+		if slices.Contains(out, c) {
+			d.errorf(t.elem(key, i), "%s is listed twice", c)
+			continue
+		}
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (d *decoder) exercises(root *table) []Exercise {
+	var out []Exercise
+	seen := map[string]bool{}
+	for _, t := range root.tables("exercise") {
+		var e Exercise
+		e.Name, _ = t.required("name", "exercise name")
+		if e.Name != "" {
+			if seen[e.Name] {
+				d.errorf(t.child("name"), "another [[exercise]] is already named %q", e.Name)
+			}
+			seen[e.Name] = true
+		}
+		if !t.has("days") {
+			t.forget("days")
+			d.errorf(t.path, "missing days (days = [\"tue\", \"thu\"], or \"daily\", \"weekdays\", \"weekends\")")
+		} else {
+			e.Days = d.days(t, "days", Daily)
+		}
+		if !t.has("start") {
+			t.forget("start")
+			d.errorf(t.path, "missing start time (start = \"18:30\")")
+		} else {
+			e.Start, _ = t.clock("start", 0)
+		}
+		if !t.has("duration") {
+			t.forget("duration")
+			d.errorf(t.path, "missing duration (duration = \"45m\")")
+		} else {
+			e.Duration = t.duration("duration", 0, time.Minute, 12*time.Hour)
+		}
+		e.Intensity = Moderate
+		if s, ok := t.str("intensity"); ok {
+			all := []Intensity{Light, Moderate, High}
+			if in, ok := oneOf(all, s); ok {
+				e.Intensity = in
+			} else {
+				d.errorf(t.child("intensity"), "unknown intensity %q (want one of %s)%s", s, joinNames(all), hint(s, names(all)))
+			}
+		}
+		t.finish()
+		out = append(out, e)
+	}
+	return out
+}
+
+func (d *decoder) medications(root *table) []Medication {
+	var out []Medication
+	seen := map[string]bool{}
+	for _, t := range root.tables("medication") {
+		var m Medication
+		m.Name, _ = t.required("name", "medication name")
+		if m.Name != "" {
+			if seen[m.Name] {
+				d.errorf(t.child("name"), "another [[medication]] is already named %q", m.Name)
+			}
+			seen[m.Name] = true
+		}
+		if !t.has("times") {
+			t.forget("times")
+			d.errorf(t.path, "missing dose times (times = [\"09:00\"])")
+		} else {
+			m.Times = d.clocks(t, "times", nil)
+			if len(m.Times) == 0 {
+				d.errorf(t.child("times"), "no dose times given")
+			}
+		}
+		m.Days = d.days(t, "days", Daily)
+		lowers, paths := t.strings("lowers", false)
+		for i, s := range lowers {
+			mineral, ok := oneOf(advice.Minerals(), strings.ToLower(s))
+			if !ok {
+				d.errorf(paths[i], "unknown mineral %q (want one of %s)%s", s, joinNames(advice.Minerals()), hint(s, names(advice.Minerals())))
+				continue
+			}
+			if !slices.Contains(m.Lowers, mineral) {
+				m.Lowers = append(m.Lowers, mineral)
+			}
+		}
+		m.Repeat = t.duration("repeat", 10*time.Minute, time.Minute, 6*time.Hour)
+		m.MaxRepeats = t.integer("max_repeats", 3, 0, 20)
+		t.finish()
+		out = append(out, m)
+	}
+	return out
+}
+
+// cronAnchor is a fixed instant from which custom specs are checked for ever
+// firing, so that check gives the same answer on every day.
+var cronAnchor = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func (d *decoder) customs(root *table, loc *time.Location) []Custom {
+	var out []Custom
+	seen := map[string]bool{}
+	for _, t := range root.tables("custom") {
+		var c Custom
+		c.Name, _ = t.required("name", "reminder name")
+		if c.Name != "" {
+			if seen[c.Name] {
+				d.errorf(t.child("name"), "another [[custom]] is already named %q", c.Name)
+			}
+			seen[c.Name] = true
+		}
+		c.Title, _ = t.required("title", "title")
+		c.Message, _ = t.str("message")
+		c.Why, _ = t.str("why")
+		if spec, ok := t.required("cron", "cron spec"); ok {
+			c.Cron = spec
+			c.Schedule = d.cron(t.child("cron"), spec, loc)
+		}
+		t.finish()
+		out = append(out, c)
+	}
+	return out
+}
+
+// cron parses spec exactly as the scheduler's parser does, then applies the
+// profile's zone unless the spec names one.
+func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule {
+	if strings.HasPrefix(spec, "@every") {
+		d.errorf(path, "%q: @every is not supported; write the times as a cron expression (\"0 */2 * * *\")", spec)
+		return nil
+	}
+	s, err := CronParser.Parse(spec)
+	if err != nil {
+		d.errorf(path, "bad cron spec %q: %v (want 5 fields \"min hour dom month dow\", or 6 with leading seconds)", spec, err)
+		return nil
+	}
+	ss, ok := s.(*cron.SpecSchedule)
+	if !ok {
+		d.errorf(path, "%q is not supported; write the times as a cron expression", spec)
+		return nil
+	}
+	if !strings.HasPrefix(spec, "CRON_TZ=") && !strings.HasPrefix(spec, "TZ=") {
+		ss.Location = loc
+	}
+	if ss.Next(cronAnchor.In(ss.Location)).IsZero() {
+		d.errorf(path, "cron spec %q never fires (no date matches it)", spec)
+		return nil
+	}
+	return ss
+}
+
+// Fields that would hold a secret inline. They are refused with a message
+// that says where secrets go, rather than "unknown key".
+var inlineSecretKeys = []string{"secret", "token", "password", "key", "signing_key", "auth", "authorization", "bearer", "api_key", "apikey"}
+
+// secretParams are URL query parameters that carry credentials.
+var secretParams = []string{"token", "auth", "access_token", "api_key", "apikey", "key", "secret", "password", "signature", "sig"}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+var envRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (d *decoder) channels(root *table, dir string) []Channel {
+	var out []Channel
+	count := map[ChannelType]int{}
+	for _, t := range root.tables("channel") {
+		var c Channel
+		for _, k := range inlineSecretKeys {
+			if t.has(k) {
+				t.forget(k)
+				d.problem(t.child(k), true, "inline secrets are not allowed: put the secret in a file readable only by you (secret_file) or in an environment variable (secret_env)")
+			}
+		}
+		if s, ok := t.required("type", "channel type"); ok {
+			if ct, ok := oneOf(ChannelTypes(), s); ok {
+				c.Type = ct
+			} else {
+				d.errorf(t.child("type"), "unknown channel type %q (want one of %s)%s", s, joinNames(ChannelTypes()), hint(s, names(ChannelTypes())))
+			}
+		}
+		if s, ok := t.str("name"); ok {
+			if !nameRE.MatchString(s) {
+				d.errorf(t.child("name"), "channel name %q may hold only letters, digits, '.', '_' and '-'", s)
+			}
+			c.Name = s
+		}
+		networked := c.Type == ChannelWebhook || c.Type == ChannelNtfy
+		if u, ok := t.str("url"); ok {
+			if !networked && c.Type != "" {
+				d.errorf(t.child("url"), "a %s channel takes no url", c.Type)
+			}
+			c.URL = d.channelURL(t.child("url"), u)
+		} else if networked {
+			d.errorf(t.path, "missing url for the %s channel (url = \"https://...\")", c.Type)
+		}
+		var sources []string
+		if s, ok := t.str("secret_file"); ok {
+			sources = append(sources, "secret_file")
+			c.SecretFile = d.secretFile(t.child("secret_file"), s, dir)
+		}
+		if s, ok := t.str("secret_env"); ok {
+			sources = append(sources, "secret_env")
+			if !envRE.MatchString(s) {
+				d.errorf(t.child("secret_env"), "%q is not an environment variable name", s)
+			}
+			c.SecretEnv = s
+		}
+		if s, ok := t.str("credential"); ok {
+			sources = append(sources, "credential")
+			if !nameRE.MatchString(s) {
+				d.errorf(t.child("credential"), "%q is not a systemd credential name", s)
+			}
+			c.Credential = s
+		}
+		if len(sources) > 0 {
+			d.problem(t.child(sources[0]), false, "")
+			c.secretAt = d.probs[len(d.probs)-1]
+			d.probs = d.probs[:len(d.probs)-1]
+		}
+		if len(sources) > 1 {
+			d.errorf(t.child(sources[1]), "set only one of secret_file, secret_env and credential")
+		}
+		if len(sources) > 0 && !networked && c.Type != "" {
+			d.errorf(t.child(sources[0]), "a %s channel takes no secret", c.Type)
+		}
+		kinds, paths := t.strings("kinds", false)
+		for i, s := range kinds {
+			k, err := domain.ParseKind(s)
+			if err != nil {
+				d.errorf(paths[i], "unknown kind %q (want one of %s)%s", s, domain.KindList(), hint(s, names(domain.Kinds())))
+				continue
+			}
+			if !slices.Contains(c.Kinds, k) {
+				c.Kinds = append(c.Kinds, k)
+			}
+		}
+		if t.has("kinds") && len(kinds) == 0 && len(paths) == 0 {
+			d.errorf(t.child("kinds"), "an empty kinds list would send nothing; leave kinds out to receive every kind")
+		}
+		t.finish()
+		count[c.Type]++
+		if c.Name == "" {
+			c.Name = string(c.Type)
+			if n := count[c.Type]; n > 1 {
+				c.Name = fmt.Sprintf("%s-%d", c.Type, n)
+			}
+		}
+		for _, o := range out {
+			if o.Name == c.Name {
+				d.errorf(t.path, "two channels are named %q; give each a distinct name", c.Name)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (d *decoder) channelURL(path, s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		d.errorf(path, "want an http:// or https:// URL")
+		return ""
+	}
+	if _, hasPassword := u.User.Password(); hasPassword {
+		d.errorf(path, "the URL carries a password: inline secrets are not allowed; use secret_file or secret_env")
+		return ""
+	}
+	for name := range u.Query() {
+		if slices.Contains(secretParams, strings.ToLower(name)) {
+			d.errorf(path, "the URL's %q parameter carries a secret: inline secrets are not allowed; use secret_file or secret_env", name)
+			return ""
+		}
+	}
+	return s
+}
+
+// secretFile checks that a secret file exists and that only its owner can
+// read it; a relative path is read from the profile's directory.
+func (d *decoder) secretFile(path, name, dir string) string {
+	if name == "" {
+		d.errorf(path, "secret_file must not be empty")
+		return ""
+	}
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(dir, name)
+	}
+	fi, err := os.Stat(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		d.errorf(path, "secret file %s does not exist", name)
+	case err != nil:
+		d.errorf(path, "secret file %s: %v", name, errors.Unwrap(err))
+	case !fi.Mode().IsRegular():
+		d.errorf(path, "secret file %s is not a regular file", name)
+	case fi.Mode().Perm()&0o077 != 0:
+		d.errorf(path, "secret file %s is readable by group or others (mode %04o); run: chmod 600 %s", name, fi.Mode().Perm(), name)
+	}
+	return name
+}
+
+// checkFoodsLeft refuses a diet that leaves no food to suggest.
+func (d *decoder) checkFoodsLeft(food *table, avoid []string) {
+	for _, m := range advice.FoodNutrients() {
+		if len(advice.FoodsFor(m, avoid)) > 0 {
+			return
+		}
+	}
+	d.errorf("diet.avoid", "diet.avoid leaves no food to suggest; set [food] enabled = false instead")
+}
+
+// checkVolume refuses a profile whose busiest possible day exceeds
+// MaxPerDay, blaming the custom reminder that contributes most.
+func (d *decoder) checkVolume(p *Profile) {
+	total := 0
+	worst, worstN := -1, 0
+	for i, c := range p.Customs {
+		if c.Schedule == nil {
+			continue
+		}
+		n := CronPerDay(c.Schedule)
+		total += n
+		if n > worstN {
+			worst, worstN = i, n
+		}
+	}
+	total += BuiltinPerDay(p)
+	if total <= MaxPerDay {
+		return
+	}
+	path := ""
+	if worst >= 0 {
+		path = fmt.Sprintf("custom[%d].cron", worst+1)
+	}
+	d.errorf(path, "the profile yields up to %d reminders a day; the limit is %d", total, MaxPerDay)
+}
+
+// CronPerDay is the most times s can fire on one day.
+func CronPerDay(s *cron.SpecSchedule) int {
+	const star = 1 << 63
+	return bits.OnesCount64(s.Hour&^star) * bits.OnesCount64(s.Minute&^star) * bits.OnesCount64(s.Second&^star)
+}
+
+// BuiltinPerDay bounds the built-in reminders one day can yield.
+func BuiltinPerDay(p *Profile) int {
+	n := 0
+	if p.Hydration.Enabled {
+		n += int(24*time.Hour/p.Hydration.Every) + 1 + len(p.Exercises)
+	}
+	n += 1 + len(p.Food.At) + len(p.Exercises) + 1
+	for _, m := range p.Medications {
+		n += len(m.Times) * (1 + m.MaxRepeats)
+	}
+	return n
+}
+
+func oneOf[T ~string](all []T, s string) (T, bool) {
+	for _, v := range all {
+		if string(v) == s {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+func names[T ~string](all []T) []string {
+	out := make([]string, len(all))
+	for i, v := range all {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func joinNames[T ~string](all []T) string { return strings.Join(names(all), ", ") }

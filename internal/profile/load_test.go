@@ -1,0 +1,271 @@
+package profile_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/profile"
+)
+
+func TestShippedProfilesLoad(t *testing.T) {
+	for _, path := range []string{"../../config/example.toml", "../../config/reference.toml"} {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			if _, err := profile.Load(path); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	t.Run("starter", func(t *testing.T) {
+		if _, err := profile.Parse("starter.toml", []byte(profile.Starter)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestDefaults(t *testing.T) {
+	p, err := profile.Parse("empty.toml", []byte("timezone = \"UTC\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"wake", p.Sleep.Wake.String(), "07:00"},
+		{"bed", p.Sleep.Bed.String(), "23:00"},
+		{"climate", p.Climate, profile.Temperate},
+		{"hydration every", p.Hydration.Every, 2 * time.Hour},
+		{"before workout", p.Hydration.BeforeWorkout, 20 * time.Minute},
+		{"quiet from bed", p.Quiet.From.String(), "23:00"},
+		{"quiet to wake", p.Quiet.To.String(), "07:00"},
+		{"stretch", p.Stretch.BeforeBed, 30 * time.Minute},
+		{"after workout", p.Electrolytes.AfterWorkout, 15 * time.Minute},
+		{"medication grace", p.Grace[domain.KindMedication], 2 * time.Hour},
+		{"hydration grace", p.Grace[domain.KindHydration], 15 * time.Minute},
+		{"doctor severity", p.Doctor.Severity, 8},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestClimateSetsHydrationCadence(t *testing.T) {
+	tests := []struct {
+		name    string
+		climate string
+		want    time.Duration
+	}{
+		{"temperate", "temperate", 2 * time.Hour},
+		{"cold", "cold", 2 * time.Hour},
+		{"hot", "hot", 90 * time.Minute},
+		{"humid", "humid", 90 * time.Minute},
+		{"hot-humid", "hot-humid", time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := profile.Parse("p.toml", []byte("[climate]\nkind = \""+tt.climate+"\"\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Hydration.Every != tt.want {
+				t.Errorf("every = %v, want %v", p.Hydration.Every, tt.want)
+			}
+		})
+	}
+}
+
+func TestDays(t *testing.T) {
+	tests := []struct {
+		name string
+		days string
+		want []time.Weekday
+	}{
+		{"list", `["tue", "thu"]`, []time.Weekday{time.Tuesday, time.Thursday}},
+		{"full names", `["Tuesday", "sunday"]`, []time.Weekday{time.Sunday, time.Tuesday}},
+		{"weekdays", `"weekdays"`, []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}},
+		{"weekends", `"weekends"`, []time.Weekday{time.Sunday, time.Saturday}},
+		{"daily", `"daily"`, []time.Weekday{0, 1, 2, 3, 4, 5, 6}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := "[[exercise]]\nname = \"x\"\nstart = \"10:00\"\nduration = \"1h\"\ndays = " + tt.days + "\n"
+			p, err := profile.Parse("p.toml", []byte(src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []time.Weekday
+			for w := time.Sunday; w <= time.Saturday; w++ {
+				if p.Exercises[0].Days.Has(w) {
+					got = append(got, w)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("days = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"45m", 45 * time.Minute, true},
+		{"1h30m", 90 * time.Minute, true},
+		{"7d", 7 * 24 * time.Hour, true},
+		{"1d12h", 36 * time.Hour, true},
+		{"d", 0, false},
+		{"12", 0, false},
+		{"99999999d", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := profile.ParseDuration(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("ParseDuration(%q) = %v, %v; want %v, ok=%v", tt.in, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func writeProfile(t *testing.T, dir, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, "profile.toml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	private := filepath.Join(dir, "private.key")
+	shared := filepath.Join(dir, "shared.key")
+	os.WriteFile(private, []byte("whsec_c2VjcmV0\n"), 0o600)
+	os.WriteFile(shared, []byte("s3cret"), 0o600)
+	if err := os.Chmod(shared, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, file string
+		want       string // substring of the single problem, or "" for none
+	}{
+		{"private file", "private.key", ""},
+		{"relative to the profile", "private.key", ""},
+		{"missing", "nope.key", "profile.toml:4:15: channel[1].secret_file: secret file " + filepath.Join(dir, "nope.key") + " does not exist"},
+		{"group readable", shared, "profile.toml:4:15: channel[1].secret_file: secret file " + shared + " is readable by group or others (mode 0644); run: chmod 600 " + shared},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeProfile(t, dir, "[[channel]]\ntype = \"webhook\"\nurl = \"https://example.com/hook\"\nsecret_file = \""+tt.file+"\"\n")
+			p, err := profile.Load(path)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				secret, err := p.Channels[0].Secret(os.Getenv)
+				if err != nil || string(secret) != "whsec_c2VjcmV0" {
+					t.Fatalf("Secret = %q, %v", secret, err)
+				}
+				return
+			}
+			if err == nil || !strings.HasSuffix(err.Error(), tt.want) {
+				t.Fatalf("err = %v\nwant suffix %s", err, tt.want)
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Fatal("error leaks the secret")
+			}
+		})
+	}
+}
+
+func TestSecretEnvAndCredential(t *testing.T) {
+	dir := t.TempDir()
+	path := writeProfile(t, dir, `[[channel]]
+type = "ntfy"
+url = "https://ntfy.example.com/legs"
+secret_env = "CRAMPD_TEST_TOKEN"
+
+[[channel]]
+type = "webhook"
+url = "https://example.com/hook"
+credential = "webhook-key"
+`)
+	p, err := profile.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	err = p.CheckSecrets(getenv)
+	var perr *profile.Error
+	if !errors.As(err, &perr) || len(perr.Problems) != 2 {
+		t.Fatalf("CheckSecrets = %v, want two problems", err)
+	}
+	if got := perr.Problems[0].String(); !strings.HasPrefix(got, path+":4:14: channel[1].secret_env: ") || !strings.Contains(got, "CRAMPD_TEST_TOKEN is empty or unset") {
+		t.Errorf("problem 1 = %s", got)
+	}
+	if got := perr.Problems[1].String(); !strings.HasPrefix(got, path+":9:14: channel[2].credential: ") || !strings.Contains(got, "CREDENTIALS_DIRECTORY") {
+		t.Errorf("problem 2 = %s", got)
+	}
+
+	creds := t.TempDir()
+	os.WriteFile(filepath.Join(creds, "webhook-key"), []byte("k3y\n"), 0o600)
+	env["CRAMPD_TEST_TOKEN"] = "t0ken"
+	env["CREDENTIALS_DIRECTORY"] = creds
+	if err := p.CheckSecrets(getenv); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := p.Channels[1].Secret(getenv); string(s) != "k3y" {
+		t.Errorf("credential = %q", s)
+	}
+}
+
+func TestSizeLimit(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("# padding\n", profile.MaxSize/10+1)
+	path := writeProfile(t, dir, big)
+	_, err := profile.Load(path)
+	if err == nil || !strings.Contains(err.Error(), "larger than 1024 KiB") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := profile.Load(filepath.Join(t.TempDir(), "none.toml"))
+	if err == nil || !strings.Contains(err.Error(), "none.toml: no such file (create one with `crampd init`)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestCronUsesProfileZoneUnlessNamed(t *testing.T) {
+	p, err := profile.Parse("p.toml", []byte(`timezone = "Asia/Tokyo"
+[[custom]]
+name = "a"
+cron = "0 9 * * *"
+title = "a"
+[[custom]]
+name = "b"
+cron = "CRON_TZ=America/New_York 0 9 * * *"
+title = "b"
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Customs[0].Schedule.Location.String(); got != "Asia/Tokyo" {
+		t.Errorf("a: zone %s", got)
+	}
+	if got := p.Customs[1].Schedule.Location.String(); got != "America/New_York" {
+		t.Errorf("b: zone %s", got)
+	}
+}

@@ -1,0 +1,93 @@
+package profile
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Problem is one thing wrong with a profile, located in its file.
+type Problem struct {
+	File string
+	// Pos is where the problem is; Col is 0 when only the line is known and
+	// Line is 0 when the problem concerns the file as a whole.
+	Pos Pos
+	// Key is the key path ("exercise[1].days[2]"), empty for file-level
+	// problems.
+	Key string
+	Msg string
+}
+
+// String formats the problem as PATH:LINE:COL: key.path: message.
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Pos.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Pos.Line)
+		if p.Pos.Col > 0 {
+			fmt.Fprintf(&b, ":%d", p.Pos.Col)
+		}
+	}
+	b.WriteString(": ")
+	if p.Key != "" {
+		b.WriteString(p.Key)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Error is returned by Load and Parse when a profile has problems. It holds
+// all of them, in file order.
+type Error struct {
+	Problems []Problem
+}
+
+func (e *Error) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// suggest returns the candidate closest to s when it is close enough to be a
+// likely typo, for "did you mean" hints.
+func suggest(s string, candidates []string) string {
+	best, bestDist := "", len(s)/3+2
+	for _, c := range candidates {
+		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// distance is the Levenshtein edit distance between a and b.
+func distance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// hint formats a "did you mean" suffix, or nothing.
+func hint(s string, candidates []string) string {
+	if m := suggest(s, candidates); m != "" {
+		return fmt.Sprintf(" (did you mean %q?)", m)
+	}
+	return ""
+}
