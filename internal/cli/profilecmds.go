@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/ics"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
 )
@@ -94,6 +95,7 @@ func newPlanCmd(env Env) *cobra.Command {
 		from   string
 		days   int
 		asJSON bool
+		asICS  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -101,9 +103,17 @@ func newPlanCmd(env Env) *cobra.Command {
 		Long: `Plan lists the reminders the profile yields in [from, from + days), in time
 order: a table grouped by day, or with --json one JSON array of objects with
 id, kind, rule, at (RFC 3339), title, body and why. The daemon fires exactly
-these occurrences.`,
+these occurrences.
+
+With --ics it prints an iCalendar (RFC 5545) file instead, to import into a
+phone or desktop calendar: one event per reminder, at its wall time in the
+profile's zone, with the occurrence id as the event UID so that importing a
+later plan updates events rather than duplicating them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if asJSON && asICS {
+				return fail(exitUsage, errors.New("crampd plan: --json and --ics cannot be used together; choose one output"))
+			}
 			p, err := loadProfile(profilePath(path, env))
 			if err != nil {
 				return err
@@ -122,6 +132,12 @@ these occurrences.`,
 			if asJSON {
 				return writeJSON(env.Stdout, occs)
 			}
+			if asICS {
+				if err := ics.Write(env.Stdout, p.Location, occs, env.Clock.Now()); err != nil {
+					return fail(exitProblem, fmt.Errorf("crampd plan: %w", err))
+				}
+				return nil
+			}
 			writePlanTable(env.Stdout, p.Location, occs)
 			return nil
 		},
@@ -130,6 +146,7 @@ these occurrences.`,
 	cmd.Flags().StringVar(&from, "from", "", "start of the window, RFC 3339 (default now)")
 	cmd.Flags().IntVar(&days, "days", 1, "length of the window in days")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&asICS, "ics", false, "print an iCalendar (.ics) file")
 	return cmd
 }
 
