@@ -120,3 +120,34 @@ const (
 	// StatusExpired means retries ran out of time before it was accepted.
 	StatusExpired Status = "expired"
 )
+
+// Delivery is one occurrence's dispatch to one channel, as the outbox holds
+// it.
+type Delivery struct {
+	// ID is the outbox row.
+	ID int64
+	// Dispatch counts sendings of the occurrence: 0 is the first, repeats
+	// and snoozes add more.
+	Dispatch int
+	Channel  string
+	// MessageID stays the same on every retry, so receivers can drop
+	// duplicates.
+	MessageID     string
+	Status        Status
+	Attempts      int
+	NextAttemptAt time.Time
+	// ExpiresAt is when retrying stops: a reminder that arrives too late is
+	// no use.
+	ExpiresAt  time.Time
+	LastError  string
+	Occurrence Occurrence
+}
+
+// MessageID names dispatch n of occurrence id: the id itself for the first,
+// with a suffix for repeats and snoozes, which are new messages.
+func MessageID(id string, n int) string {
+	if n == 0 {
+		return id
+	}
+	return fmt.Sprintf("%s.%d", id, n)
+}

@@ -38,17 +38,25 @@ func Build(p *profile.Profile, from, to time.Time) []domain.Occurrence {
 	if !from.Before(to) {
 		return nil
 	}
-	b := &builder{p: p, from: from, to: to, seen: map[string]bool{}}
+	lo, hi := wallSpan(p.Location, from, to)
+	b := &builder{p: p, from: from, to: to, lo: lo, hi: hi, seen: map[string]bool{}}
 	// Reminders of one calendar day can spill into the next (bed after
 	// midnight, a late workout) or start the evening before, so scan a day
 	// either side.
 	for _, d := range dates(p.Location, from, to) {
+		// Skip dates whose reminders (from the evening before to the
+		// night after) cannot reach the window: the daemon plans short
+		// windows often.
+		if d.add(48*time.Hour).before(lo) || hi.before(d.add(-24*time.Hour)) {
+			continue
+		}
 		b.day(d)
 	}
 	for _, c := range p.Customs {
 		if c.Schedule != nil {
+			lo, hi := wallSpan(c.Schedule.Location, from, to)
 			for _, d := range dates(c.Schedule.Location, from, to) {
-				b.custom(c, d)
+				b.custom(c, d, lo, hi)
 			}
 		}
 	}
@@ -71,17 +79,42 @@ func dates(loc *time.Location, from, to time.Time) []wall {
 	return out
 }
 
+// wallSpan returns the range of wall times in loc that can resolve into
+// [from, to): the window shifted by the smallest and largest UTC offsets in
+// force within a day of it.
+func wallSpan(loc *time.Location, from, to time.Time) (lo, hi wall) {
+	offMin, offMax := 0, 0
+	for i, t := range []time.Time{from.Add(-24 * time.Hour), from, to, to.Add(24 * time.Hour)} {
+		_, off := t.In(loc).Zone()
+		if i == 0 || off < offMin {
+			offMin = off
+		}
+		if i == 0 || off > offMax {
+			offMax = off
+		}
+	}
+	lo = wall{from.UTC().Add(time.Duration(offMin) * time.Second)}
+	hi = wall{to.UTC().Add(time.Duration(offMax) * time.Second)}
+	return lo, hi
+}
+
 type builder struct {
 	p        *profile.Profile
 	from, to time.Time
-	seen     map[string]bool
-	out      []domain.Occurrence
+	// lo and hi bound the wall times, in the profile's zone, that can
+	// land in the window.
+	lo, hi wall
+	seen   map[string]bool
+	out    []domain.Occurrence
 }
 
 // emit resolves w in loc and keeps the occurrence if it falls in the window.
 // Two wall times can resolve to the same instant (a gap time and the hour
 // after it); the rule and instant give the same ID, so it is kept once.
-func (b *builder) emit(loc *time.Location, w wall, k domain.Kind, rule string, t advice.Text) {
+func (b *builder) emit(loc *time.Location, w wall, k domain.Kind, rule string, text func() advice.Text) {
+	if loc == b.p.Location && (w.before(b.lo) || b.hi.before(w)) {
+		return
+	}
 	at := resolve(loc, w)
 	if at.Before(b.from) || !at.Before(b.to) {
 		return
@@ -91,6 +124,8 @@ func (b *builder) emit(loc *time.Location, w wall, k domain.Kind, rule string, t
 		return
 	}
 	b.seen[id] = true
+	// The wording is built only for occurrences in the window.
+	t := text()
 	b.out = append(b.out, domain.Occurrence{ID: id, Kind: k, Rule: rule, At: at, Title: t.Title, Body: t.Body, Why: t.Why})
 }
 
@@ -123,24 +158,23 @@ func (b *builder) day(d wall) {
 			w := start.add(-p.Hydration.BeforeWorkout)
 			workoutDrinks = append(workoutDrinks, w)
 			if !b.quiet(w) {
-				b.emit(loc, w, domain.KindHydration, "hydration/before/"+e.Name, advice.BeforeWorkout(e.Name, e.Start.String()))
+				b.emit(loc, w, domain.KindHydration, "hydration/before/"+e.Name, func() advice.Text { return advice.BeforeWorkout(e.Name, e.Start.String()) })
 			}
 		}
 		if p.Electrolytes.Enabled {
 			w := start.add(e.Duration + p.Electrolytes.AfterWorkout)
 			heavy := e.Intensity == profile.High || p.Climate.Warm()
-			snacks := advice.FoodTexts(advice.FoodsFor(advice.Potassium, p.Diet.Avoid))
-			if len(snacks) > 2 {
-				snacks = snacks[:2]
-			}
 			if !b.quiet(w) {
-				b.emit(loc, w, domain.KindElectrolytes, "electrolytes/"+e.Name, advice.Electrolytes(e.Name, heavy, snacks))
+				b.emit(loc, w, domain.KindElectrolytes, "electrolytes/"+e.Name, func() advice.Text {
+					snacks := advice.FoodTexts(advice.FoodsFor(advice.Potassium, p.Diet.Avoid))
+					return advice.Electrolytes(e.Name, heavy, snacks[:min(len(snacks), 2)])
+				})
 			}
 		}
 	}
 
 	if p.Hydration.Enabled {
-		text := advice.Hydration(p.Climate.Warm())
+		text := func() advice.Text { return advice.Hydration(p.Climate.Warm()) }
 	cadence:
 		for w := wake; w.before(bed); w = w.add(p.Hydration.Every) {
 			if b.quiet(w) {
@@ -158,7 +192,7 @@ func (b *builder) day(d wall) {
 	if p.Stretch.Enabled {
 		w := bed.add(-p.Stretch.BeforeBed)
 		if !b.quiet(w) {
-			b.emit(loc, w, domain.KindStretch, "stretch/bed", advice.Stretch())
+			b.emit(loc, w, domain.KindStretch, "stretch/bed", advice.Stretch)
 		}
 	}
 
@@ -171,7 +205,9 @@ func (b *builder) day(d wall) {
 			continue
 		}
 		for _, c := range m.Times {
-			b.emit(loc, at(d, c), domain.KindMedication, "medication/"+m.Name+"/"+c.String(), advice.Medication(m.Name, c.String(), m.Lowers))
+			b.emit(loc, at(d, c), domain.KindMedication, "medication/"+m.Name+"/"+c.String(), func() advice.Text {
+				return advice.Medication(m.Name, c.String(), m.Lowers)
+			})
 		}
 	}
 
@@ -213,9 +249,11 @@ func (b *builder) food(d wall) {
 		if b.quiet(w) {
 			continue
 		}
-		n := cycle[(day*len(p.Food.At)+slot)%len(cycle)]
-		foods := advice.FoodTexts(advice.FoodsFor(n, p.Diet.Avoid))
-		b.emit(p.Location, w, domain.KindFood, "food/"+c.String(), advice.FoodPrompt(n, pick(foods, day+slot, 3), loweredBy[n]))
+		n, offset := cycle[(day*len(p.Food.At)+slot)%len(cycle)], day+slot
+		b.emit(p.Location, w, domain.KindFood, "food/"+c.String(), func() advice.Text {
+			foods := advice.FoodTexts(advice.FoodsFor(n, p.Diet.Avoid))
+			return advice.FoodPrompt(n, pick(foods, offset, 3), loweredBy[n])
+		})
 	}
 }
 
@@ -256,7 +294,9 @@ func (b *builder) medicationReview(d wall) {
 	}
 	w := at(d, r.At)
 	if !b.quiet(w) {
-		b.emit(b.p.Location, w, domain.KindMedicationReview, "medication-review", advice.MedicationReview(drugs, minerals))
+		b.emit(b.p.Location, w, domain.KindMedicationReview, "medication-review", func() advice.Text {
+			return advice.MedicationReview(drugs, minerals)
+		})
 	}
 }
 
@@ -266,8 +306,11 @@ const starBit = 1 << 63
 // custom adds the firings of a custom reminder on date d (in its own zone).
 // The cron spec only decides which wall times match; Resolve decides the
 // instants, so daylight saving follows the same rule as every other kind.
-func (b *builder) custom(c profile.Custom, d wall) {
+func (b *builder) custom(c profile.Custom, d wall, lo, hi wall) {
 	s := c.Schedule
+	if d.add(24*time.Hour).before(lo) || hi.before(d) {
+		return
+	}
 	if s.Month&(1<<uint(d.t.Month())) == 0 || !dayMatches(s, d.t) {
 		return
 	}
@@ -275,21 +318,27 @@ func (b *builder) custom(c profile.Custom, d wall) {
 	if why == "" {
 		why = "A reminder you added to your profile."
 	}
-	text := advice.Text{Title: c.Title, Body: c.Message, Why: why}
+	text := func() advice.Text { return advice.Text{Title: c.Title, Body: c.Message, Why: why} }
 	rule := "custom/" + c.Name
 	for h := 0; h < 24; h++ {
-		if s.Hour&(1<<uint(h)) == 0 {
+		hour := d.add(time.Duration(h) * time.Hour)
+		if s.Hour&(1<<uint(h)) == 0 || hour.add(time.Hour).before(lo) || hi.before(hour) {
 			continue
 		}
 		for m := 0; m < 60; m++ {
-			if s.Minute&(1<<uint(m)) == 0 {
+			minute := hour.add(time.Duration(m) * time.Minute)
+			if s.Minute&(1<<uint(m)) == 0 || minute.add(time.Minute).before(lo) || hi.before(minute) {
 				continue
 			}
 			for sec := 0; sec < 60; sec++ {
 				if s.Second&(1<<uint(sec)) == 0 {
 					continue
 				}
-				b.emit(s.Location, d.add(time.Duration(h*3600+m*60+sec)*time.Second), domain.KindCustom, rule, text)
+				w := hour.add(time.Duration(m*60+sec) * time.Second)
+				if w.before(lo) || hi.before(w) {
+					continue
+				}
+				b.emit(s.Location, w, domain.KindCustom, rule, text)
 			}
 		}
 	}

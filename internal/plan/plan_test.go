@@ -367,3 +367,50 @@ enabled = false
 	}
 	// Output: 21:30 stretch Stretch your calves and hamstrings
 }
+
+// The daemon plans many short windows (each sentinel tick); slicing three
+// days that include a transition into seven-minute windows must give
+// exactly the whole.
+func TestShortWindowsCoverTransitions(t *testing.T) {
+	for _, w := range windows {
+		p := mustLoad(t, w.profile)
+		from, _ := time.Parse(time.RFC3339, w.from)
+		to := from.Add(72 * time.Hour)
+		whole := plan.Build(p, from, to)
+		var parts []domain.Occurrence
+		for f := from; f.Before(to); f = f.Add(7 * time.Minute) {
+			end := f.Add(7 * time.Minute)
+			if end.After(to) {
+				end = to
+			}
+			parts = append(parts, plan.Build(p, f, end)...)
+		}
+		if !slices.EqualFunc(whole, parts, func(a, b domain.Occurrence) bool { return a.ID == b.ID }) {
+			t.Errorf("%s %s: short windows give %d occurrences, the whole window %d", w.profile, w.name, len(parts), len(whole))
+		}
+	}
+}
+
+func BenchmarkBuildTick(b *testing.B) {
+	p, err := profile.Load("../../config/example.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := time.Date(2027, 3, 30, 12, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		plan.Build(p, from, from.Add(30*time.Second))
+	}
+}
+
+func BenchmarkDaysExample(b *testing.B) {
+	p, err := profile.Load("../../config/example.toml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	from := time.Date(2027, 3, 30, 0, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		plan.Days(p, from, 1)
+	}
+}

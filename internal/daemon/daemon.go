@@ -1,0 +1,605 @@
+// Package daemon is crampd's runtime: it fires exactly what the plan says,
+// on time, once. The plan decides instants; gocron runs one one-time job per
+// upcoming occurrence in a rolling window; a wall-clock sentinel catches up
+// after a suspend, a clock jump or downtime; the store records each
+// occurrence before anything is sent; and the outbox delivers and retries.
+//
+// The package holds no signal handling: cmd wires signals to Run's reload
+// channel and context, so tests drive the whole daemon directly.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+	"github.com/google/uuid"
+	"github.com/jonboulle/clockwork"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/outbox"
+	"github.com/crampd/crampd/internal/plan"
+	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/store"
+	"github.com/crampd/crampd/internal/systemd"
+)
+
+// Tunables. They are variables only so the documentation can cite them.
+const (
+	// sentinelEvery is how often the daemon re-reads the wall clock. Go's
+	// timers stop during suspend, so only this tick notices a resume; it
+	// also catches anything a job did not fire.
+	sentinelEvery = 30 * time.Second
+	// horizon is how far ahead jobs are armed; the window is topped up
+	// when less than half of it remains. An hour keeps the job count (and
+	// start-up time) small even for profiles with thousands of reminders.
+	horizon = time.Hour
+	// maxCatchUp bounds how far back a start scans for missed reminders.
+	maxCatchUp = 7 * 24 * time.Hour
+	// lastSeenEvery is how often the last-seen instant is persisted while
+	// idle; firing persists it too.
+	lastSeenEvery = 5 * time.Minute
+	// stopGrace is how long in-flight deliveries get on shutdown.
+	stopGrace = 5 * time.Second
+	// early is how far before its instant a job may run and still count as
+	// on time; earlier means the wall clock was stepped back.
+	early = time.Second
+)
+
+// Options configures a Daemon.
+type Options struct {
+	// ProfilePath is the profile to load and reload.
+	ProfilePath string
+	// StateDir holds state.db.
+	StateDir string
+	Clock    clockwork.Clock
+	Logger   *slog.Logger
+	// Getenv reads secrets named by secret_env and $CREDENTIALS_DIRECTORY.
+	Getenv func(string) string
+	// Stdout receives the stdout channel's lines.
+	Stdout io.Writer
+	// Systemd receives readiness and watchdog notifications.
+	Systemd systemd.Notifier
+	// Watchdog is how often to feed the systemd watchdog; 0 disables it.
+	Watchdog time.Duration
+}
+
+// runtime is everything a reload replaces, swapped as one pointer.
+type runtime struct {
+	profile  *profile.Profile
+	notifier map[string]notify.Notifier
+	routes   map[domain.Kind][]string
+}
+
+// Daemon is a running crampd.
+type Daemon struct {
+	opts  Options
+	clock clockwork.Clock
+	log   *slog.Logger
+	store *store.Store
+	out   *outbox.Outbox
+	sched gocron.Scheduler
+
+	rt atomic.Pointer[runtime]
+
+	// due carries occurrences from gocron jobs to the loop.
+	due chan domain.Occurrence
+	// reloads carries validated runtimes to the loop.
+	reloads chan reloadReq
+	// pings lets the watchdog check that the loop is alive.
+	pings chan chan struct{}
+
+	// The loop goroutine owns the fields below.
+	armed          map[string]uuid.UUID
+	armedUntil     time.Time
+	handled        map[string]time.Time
+	lastReconciled time.Time
+	lastPersisted  time.Time
+
+	started   time.Time
+	reloadMu  sync.Mutex
+	lastLoad  atomic.Pointer[loadResult]
+	runCtx    context.Context
+	cancel    context.CancelFunc
+	loopDone  chan struct{}
+	outDone   chan struct{}
+	stopOnce  sync.Once
+	firedHook func([]domain.Occurrence)
+}
+
+type reloadReq struct {
+	rt    *runtime
+	reply chan struct{}
+}
+
+// loadResult describes the latest load or reload, for status.
+type loadResult struct {
+	At  time.Time
+	Err error
+}
+
+// New loads the profile, reads the channels' secrets and opens the store.
+// Any problem is returned before anything runs, with the same messages as
+// `crampd check`.
+func New(ctx context.Context, opts Options) (*Daemon, error) {
+	if opts.Systemd == nil {
+		opts.Systemd = systemd.Nop{}
+	}
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	d := &Daemon{
+		opts:    opts,
+		clock:   opts.Clock,
+		log:     opts.Logger,
+		due:     make(chan domain.Occurrence, 1024),
+		reloads: make(chan reloadReq),
+		pings:   make(chan chan struct{}),
+		armed:   map[string]uuid.UUID{},
+		handled: map[string]time.Time{},
+	}
+	rt, err := d.load()
+	if err != nil {
+		return nil, err
+	}
+	d.rt.Store(rt)
+	d.lastLoad.Store(&loadResult{At: d.clock.Now()})
+	st, err := store.Open(ctx, opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	d.store = st
+	d.out = outbox.New(st, d.clock, d.log.With("component", "outbox"), 16)
+	d.out.SetChannels(rt.notifier)
+	return d, nil
+}
+
+// load builds a runtime from the profile file: everything that can fail,
+// done before anything is swapped.
+func (d *Daemon) load() (*runtime, error) {
+	p, err := profile.Load(d.opts.ProfilePath)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.CheckSecrets(d.opts.Getenv); err != nil {
+		return nil, err
+	}
+	notifiers, chs, err := buildChannels(p, channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv})
+	if err != nil {
+		return nil, err
+	}
+	return &runtime{profile: p, notifier: notifiers, routes: routes(chs)}, nil
+}
+
+// Start catches up on what came due while crampd was not running, arms the
+// schedule, starts delivering, and tells systemd it is ready.
+func (d *Daemon) Start(ctx context.Context) error {
+	sched, err := gocron.NewScheduler(
+		gocron.WithClock(d.clock),
+		gocron.WithLogger(quietLogger{d.log.With("component", "gocron")}),
+		// Jobs only hand an occurrence to the loop; many may come due in the
+		// same second and must not be dropped.
+		gocron.WithLimitConcurrentJobs(256, gocron.LimitModeWait),
+		gocron.WithStopTimeout(stopGrace),
+	)
+	if err != nil {
+		return fmt.Errorf("create scheduler: %w", err)
+	}
+	d.sched = sched
+	if err := d.out.Load(ctx); err != nil {
+		return err
+	}
+
+	d.runCtx, d.cancel = context.WithCancel(context.Background())
+	now := d.clock.Now()
+	d.started = now
+	lastSeen, err := d.store.LastSeen(ctx)
+	if err != nil {
+		return err
+	}
+	// On a first start there is nothing to catch up: crampd was not meant
+	// to be reminding anyone before it was installed.
+	from := now
+	if !lastSeen.IsZero() && lastSeen.Before(now) {
+		from = lastSeen
+		if limit := now.Add(-maxCatchUp); from.Before(limit) {
+			from = limit
+		}
+	}
+	d.lastReconciled = from
+	d.reconcile(now)
+	d.topUp(now)
+	d.persistLastSeen(now)
+
+	runCtx := d.runCtx
+	d.loopDone = make(chan struct{})
+	d.outDone = make(chan struct{})
+	go func() { defer close(d.outDone); d.out.Run(runCtx, stopGrace) }()
+	sched.Start()
+	go d.loop(runCtx)
+	if d.opts.Watchdog > 0 {
+		go d.watchdog(runCtx)
+	}
+	d.log.Info("crampd is running", "profile", d.opts.ProfilePath, "state", d.store.Path(),
+		"zone", d.rt.Load().profile.Location.String(), "armed", len(d.armed), "next", d.nextDescription())
+	if err := d.opts.Systemd.Ready(); err != nil {
+		d.log.Warn("cannot notify systemd", "err", err)
+	}
+	return nil
+}
+
+// Run starts the daemon, reloads on every value from hup, and stops when
+// ctx ends.
+func (d *Daemon) Run(ctx context.Context, hup <-chan struct{}) error {
+	if err := d.Start(ctx); err != nil {
+		d.Close()
+		return err
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return d.Stop()
+		case <-hup:
+			// A failed reload is logged and keeps the old schedule.
+			_ = d.Reload(ctx)
+		}
+	}
+}
+
+// Reload re-reads the profile. It is all-or-nothing: the new profile,
+// secrets and channels are built first, and only then swapped in; on any
+// error the running schedule is untouched and the error is returned.
+func (d *Daemon) Reload(ctx context.Context) error {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	if err := d.opts.Systemd.Reloading(); err != nil {
+		d.log.Warn("cannot notify systemd", "err", err)
+	}
+	defer func() {
+		if err := d.opts.Systemd.Ready(); err != nil {
+			d.log.Warn("cannot notify systemd", "err", err)
+		}
+	}()
+	rt, err := d.load()
+	now := d.clock.Now()
+	if err != nil {
+		d.lastLoad.Store(&loadResult{At: now, Err: err})
+		d.log.Error("reload failed; the previous profile stays in force", "profile", d.opts.ProfilePath, "err", err)
+		return err
+	}
+	reply := make(chan struct{})
+	select {
+	case d.reloads <- reloadReq{rt: rt, reply: reply}:
+		<-reply
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	d.lastLoad.Store(&loadResult{At: now})
+	d.log.Info("profile reloaded", "profile", d.opts.ProfilePath, "armed", d.armedCount(), "next", d.nextDescription())
+	return nil
+}
+
+// Stop stops arming and firing, gives in-flight deliveries up to five
+// seconds, and leaves the rest pending in the outbox for the next start.
+func (d *Daemon) Stop() error {
+	var err error
+	d.stopOnce.Do(func() {
+		if nerr := d.opts.Systemd.Stopping(); nerr != nil {
+			d.log.Warn("cannot notify systemd", "err", nerr)
+		}
+		if d.sched != nil {
+			if serr := d.sched.Shutdown(); serr != nil && !errors.Is(serr, gocron.ErrStopSchedulerTimedOut) {
+				d.log.Warn("scheduler shutdown", "err", serr)
+			}
+		}
+		if d.cancel != nil {
+			d.cancel()
+			<-d.loopDone
+			<-d.outDone
+		}
+		d.persistLastSeen(d.clock.Now())
+		err = d.store.Close()
+		d.log.Info("crampd stopped")
+	})
+	return err
+}
+
+// Close releases the store of a daemon that was never started.
+func (d *Daemon) Close() error { return d.store.Close() }
+
+// loop owns the schedule: it fires what jobs hand it, ticks the sentinel
+// and applies reloads, one at a time.
+func (d *Daemon) loop(ctx context.Context) {
+	defer close(d.loopDone)
+	tick := d.clock.NewTicker(sentinelEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o := <-d.due:
+			batch := []domain.Occurrence{o}
+			// Group everything already waiting into one transaction: a
+			// thousand reminders due in the same second cost one commit.
+		drain:
+			for len(batch) < 4096 {
+				select {
+				case o := <-d.due:
+					batch = append(batch, o)
+				default:
+					break drain
+				}
+			}
+			d.fire(batch, d.clock.Now())
+		case <-tick.Chan():
+			now := d.clock.Now()
+			d.reconcile(now)
+			d.topUp(now)
+			if now.Sub(d.lastPersisted) >= lastSeenEvery || now.Before(d.lastPersisted) {
+				d.persistLastSeen(now)
+			}
+		case req := <-d.reloads:
+			d.swap(req.rt)
+			close(req.reply)
+		case reply := <-d.pings:
+			close(reply)
+		}
+	}
+}
+
+// reconcile fires or records everything due between the last reconcile and
+// now that nothing has handled yet. On an ordinary tick that window holds
+// what the jobs already fired; after a suspend or a forward clock jump it
+// holds what their stalled timers have not.
+func (d *Daemon) reconcile(now time.Time) {
+	from := d.lastReconciled
+	if now.Before(from) {
+		// The wall clock stepped back. Nothing new is due; jobs armed for
+		// the old "now" would fire early, so re-arm them.
+		d.log.Warn("wall clock stepped back; re-arming", "by", from.Sub(now).Round(time.Second).String())
+		d.disarmAll()
+		d.lastReconciled = now
+		return
+	}
+	if gap := now.Sub(from); gap > 2*sentinelEvery {
+		d.log.Info("wall clock jumped ahead (suspend, downtime or clock change); catching up", "gap", gap.Round(time.Second).String())
+	}
+	rt := d.rt.Load()
+	// The plan window is half-open; include now itself.
+	occs := plan.Build(rt.profile, from, now.Add(time.Nanosecond))
+	d.lastReconciled = now.Add(time.Nanosecond)
+	d.fire(occs, now)
+}
+
+// fire decides, for each occurrence, whether it fires now, was missed, or
+// came early, then records and delivers. Recording happens in one
+// transaction before any delivery is attempted.
+func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
+	if len(occs) == 0 {
+		return
+	}
+	rt := d.rt.Load()
+	var due []store.Due
+	var missed, fired []domain.Occurrence
+	for _, o := range occs {
+		if _, done := d.handled[o.ID]; done {
+			continue
+		}
+		if o.At.After(now.Add(early)) {
+			// A job ran before its instant: the wall clock went back
+			// after it was armed. Arm it again for its real instant.
+			d.disarm(o.ID)
+			d.arm(o)
+			continue
+		}
+		grace := rt.profile.Grace[o.Kind]
+		if late := now.Sub(o.At); late > grace {
+			missed = append(missed, o)
+			continue
+		}
+		due = append(due, store.Due{Occurrence: o, Channels: rt.routes[o.Kind], Expires: expiresAt(o, grace, now)})
+		fired = append(fired, o)
+	}
+	ctx := context.Background()
+	if len(due) > 0 {
+		deliveries, err := d.store.RecordFired(ctx, now, due)
+		if err != nil {
+			// Nothing was recorded, so nothing is marked handled: the next
+			// tick tries again within the grace window.
+			d.log.Error("cannot record due reminders; will retry", "count", len(due), "err", err)
+			return
+		}
+		d.out.Submit(deliveries)
+		recorded := map[string]bool{}
+		for _, del := range deliveries {
+			recorded[del.Occurrence.ID] = true
+		}
+		for _, o := range fired {
+			if recorded[o.ID] {
+				d.log.Info("reminder due", "id", o.ID, "kind", o.Kind, "title", o.Title, "late_ms", now.Sub(o.At).Milliseconds())
+			}
+		}
+		d.persistLastSeen(now)
+	}
+	if len(missed) > 0 {
+		ids, err := d.store.RecordUnfired(ctx, now, missed, domain.StatusMissed, "past its grace window")
+		if err != nil {
+			d.log.Error("cannot record missed reminders; will retry", "count", len(missed), "err", err)
+			return
+		}
+		d.logMissed(missed, ids)
+	}
+	for _, o := range append(fired, missed...) {
+		d.handled[o.ID] = o.At
+		d.disarm(o.ID)
+	}
+	if d.firedHook != nil {
+		d.firedHook(fired)
+	}
+}
+
+// logMissed logs newly recorded missed reminders: one line each for a few,
+// one summary line for many (after days of downtime).
+func (d *Daemon) logMissed(occs []domain.Occurrence, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if len(ids) > 5 {
+		d.log.Warn("reminders missed while crampd could not fire them", "count", len(ids),
+			"first", occs[0].At.Format(time.RFC3339), "last", occs[len(occs)-1].At.Format(time.RFC3339))
+		return
+	}
+	isNew := map[string]bool{}
+	for _, id := range ids {
+		isNew[id] = true
+	}
+	for _, o := range occs {
+		if isNew[o.ID] {
+			d.log.Warn("reminder missed: too late to be useful", "id", o.ID, "kind", o.Kind, "title", o.Title, "due", o.At.Format(time.RFC3339))
+		}
+	}
+}
+
+// topUp arms jobs for the occurrences in the next horizon that are not
+// armed yet, when less than half of the horizon is armed.
+func (d *Daemon) topUp(now time.Time) {
+	if d.armedUntil.Sub(now) > horizon/2 {
+		return
+	}
+	from := d.armedUntil
+	if from.Before(d.lastReconciled) {
+		from = d.lastReconciled
+	}
+	until := now.Add(horizon)
+	for _, o := range plan.Build(d.rt.Load().profile, from, until) {
+		if _, done := d.handled[o.ID]; !done {
+			d.arm(o)
+		}
+	}
+	d.armedUntil = until
+	d.prune(now)
+}
+
+// arm creates the one-time job for o.
+func (d *Daemon) arm(o domain.Occurrence) {
+	if _, ok := d.armed[o.ID]; ok {
+		return
+	}
+	j, err := d.sched.NewJob(
+		gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(o.At)),
+		gocron.NewTask(func() {
+			select {
+			case d.due <- o:
+			case <-d.runCtx.Done():
+				// Stopping: the next start's catch-up handles it.
+			}
+		}),
+		gocron.WithName(o.ID),
+		gocron.WithTags("occurrence", "kind:"+string(o.Kind), "rule:"+o.Rule),
+	)
+	if err != nil {
+		// In the past already: the next tick's reconcile fires it.
+		return
+	}
+	d.armed[o.ID] = j.ID()
+}
+
+func (d *Daemon) disarm(id string) {
+	if jid, ok := d.armed[id]; ok {
+		_ = d.sched.RemoveJob(jid)
+		delete(d.armed, id)
+	}
+}
+
+func (d *Daemon) disarmAll() {
+	d.sched.RemoveByTags("occurrence")
+	clear(d.armed)
+	d.armedUntil = time.Time{}
+}
+
+// swap puts a reloaded runtime in force: new channels, new routes, and a
+// schedule re-armed from the new plan.
+func (d *Daemon) swap(rt *runtime) {
+	now := d.clock.Now()
+	d.reconcile(now)
+	d.rt.Store(rt)
+	d.out.SetChannels(rt.notifier)
+	d.disarmAll()
+	d.topUp(now)
+}
+
+// prune forgets handled occurrences too old for any reconcile to see.
+func (d *Daemon) prune(now time.Time) {
+	for id, at := range d.handled {
+		if now.Sub(at) > maxCatchUp+24*time.Hour {
+			delete(d.handled, id)
+		}
+	}
+}
+
+func (d *Daemon) persistLastSeen(now time.Time) {
+	if err := d.store.SetLastSeen(context.Background(), now); err != nil {
+		d.log.Warn("cannot persist last-seen time", "err", err)
+		return
+	}
+	d.lastPersisted = now
+}
+
+// nextDescription names the next armed reminder, for logs.
+func (d *Daemon) nextDescription() string {
+	now := d.clock.Now()
+	for _, o := range plan.Build(d.rt.Load().profile, now, now.Add(48*time.Hour)) {
+		return fmt.Sprintf("%s %s at %s", o.Kind, o.ID, o.At.Format(time.RFC3339))
+	}
+	return "none in the next 48 hours"
+}
+
+func (d *Daemon) armedCount() int { return len(d.sched.Jobs()) }
+
+// watchdog feeds systemd's watchdog while the loop answers and the store
+// responds; if either hangs, systemd restarts crampd.
+func (d *Daemon) watchdog(ctx context.Context) {
+	t := d.clock.NewTicker(d.opts.Watchdog)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.Chan():
+		}
+		if err := d.healthy(ctx); err != nil {
+			d.log.Error("unhealthy; not feeding the watchdog", "err", err)
+			continue
+		}
+		if err := d.opts.Systemd.Watchdog(); err != nil {
+			d.log.Warn("cannot notify systemd", "err", err)
+		}
+	}
+}
+
+// healthy checks that the loop answers and the store responds.
+func (d *Daemon) healthy(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, d.opts.Watchdog)
+	defer cancel()
+	reply := make(chan struct{})
+	select {
+	case d.pings <- reply:
+	case <-ctx.Done():
+		return errors.New("schedule loop does not answer")
+	}
+	<-reply
+	return d.store.Ping(ctx)
+}
+
+// quietLogger passes gocron's warnings and errors through and demotes its
+// lifecycle chatter to debug.
+type quietLogger struct{ *slog.Logger }
+
+func (l quietLogger) Info(msg string, args ...any) { l.Logger.Debug(msg, args...) }

@@ -1,0 +1,349 @@
+// Package outbox delivers recorded reminders through their channels and
+// retries failures. It is the one place that holds retry policy: exponential
+// backoff with jitter, Retry-After, permanent failures and expiry. Every
+// outcome is written back to the store, so a restart resumes where the last
+// run stopped, and a delivery keeps its message ID across retries so that
+// receivers can drop the duplicate a crash may cause.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/notify"
+)
+
+// Store is what the outbox needs from the state database.
+type Store interface {
+	Pending(ctx context.Context) ([]domain.Delivery, error)
+	UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) error
+}
+
+// schedule is the delay before retry n (1-based); after the last entry the
+// delay stays hourly until the delivery expires.
+var schedule = []time.Duration{
+	5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
+	30 * time.Minute, time.Hour,
+}
+
+// Backoff returns the delay before retry n (1-based), without jitter.
+func Backoff(n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	if n > len(schedule) {
+		return schedule[len(schedule)-1]
+	}
+	return schedule[n-1]
+}
+
+// jitter spreads d by up to ±10% so that many failed deliveries do not
+// retry in lockstep.
+func jitter(d time.Duration) time.Duration {
+	spread := int64(d / 10)
+	if spread <= 0 {
+		return d
+	}
+	return d + time.Duration(rand.Int64N(2*spread+1)-spread)
+}
+
+// attemptTimeout bounds one attempt whatever the channel does; channels set
+// tighter limits of their own (15 s for webhooks).
+const attemptTimeout = 30 * time.Second
+
+// Outbox sends pending deliveries. Create it with New, set its channels,
+// Load what a previous run left, then Run it.
+type Outbox struct {
+	store Store
+	clock clockwork.Clock
+	log   *slog.Logger
+
+	channels atomic.Pointer[map[string]notify.Notifier]
+	// sem bounds concurrent attempts.
+	sem chan struct{}
+
+	mu sync.Mutex
+	// queue holds every pending delivery by row ID; inflight marks those
+	// being attempted so that no delivery is sent twice at once.
+	queue    map[int64]domain.Delivery
+	inflight map[int64]bool
+	// down remembers channels reported unavailable, so that the condition
+	// is logged once rather than on every attempt.
+	down map[string]bool
+	wake chan struct{}
+
+	// sendCtx outlives Run's context by the stop grace period, so in-flight
+	// attempts can finish.
+	sendCtx    context.Context
+	cancelSend context.CancelFunc
+	wg         sync.WaitGroup
+
+	// settled, when set, is called after each attempt's outcome is stored;
+	// tests use it to wait for deliveries without sleeping.
+	settled func(domain.Delivery)
+}
+
+// New returns an outbox with no channels.
+func New(store Store, clock clockwork.Clock, log *slog.Logger, concurrency int) *Outbox {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	sendCtx, cancel := context.WithCancel(context.Background())
+	o := &Outbox{
+		store: store, clock: clock, log: log,
+		sem:      make(chan struct{}, concurrency),
+		queue:    map[int64]domain.Delivery{},
+		inflight: map[int64]bool{},
+		down:     map[string]bool{},
+		wake:     make(chan struct{}, 1),
+		sendCtx:  sendCtx, cancelSend: cancel,
+	}
+	empty := map[string]notify.Notifier{}
+	o.channels.Store(&empty)
+	return o
+}
+
+// OnSettled registers fn to be called after every attempt's outcome is
+// stored. It must be set before Run.
+func (o *Outbox) OnSettled(fn func(domain.Delivery)) { o.settled = fn }
+
+// SetChannels swaps the channels deliveries go to; a reload calls it once
+// the new channels are built.
+func (o *Outbox) SetChannels(chs map[string]notify.Notifier) {
+	o.channels.Store(&chs)
+	o.kick()
+}
+
+// Load queues every delivery the store holds as pending: those a previous
+// run left unsent or failing.
+func (o *Outbox) Load(ctx context.Context) error {
+	ds, err := o.store.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	o.Submit(ds)
+	return nil
+}
+
+// Submit queues deliveries that the store already holds as pending and
+// starts those that are due.
+func (o *Outbox) Submit(ds []domain.Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	o.mu.Lock()
+	for _, d := range ds {
+		if !o.inflight[d.ID] {
+			o.queue[d.ID] = d
+		}
+	}
+	o.mu.Unlock()
+	o.kick()
+}
+
+// Depth returns the number of deliveries waiting or in flight.
+func (o *Outbox) Depth() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(o.queue)
+}
+
+func (o *Outbox) kick() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends due deliveries until ctx ends, then gives attempts in flight up
+// to grace to finish. What is left stays pending in the store.
+func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
+	defer func() {
+		done := make(chan struct{})
+		go func() { o.wg.Wait(); close(done) }()
+		t := o.clock.NewTimer(grace)
+		select {
+		case <-done:
+		case <-t.Chan():
+			o.cancelSend()
+			<-done
+		}
+		t.Stop()
+		o.cancelSend()
+	}()
+	for {
+		next := o.dispatchDue(ctx)
+		var timer clockwork.Timer
+		var fire <-chan time.Time
+		if !next.IsZero() {
+			timer = o.clock.NewTimer(next.Sub(o.clock.Now()))
+			fire = timer.Chan()
+		}
+		select {
+		case <-ctx.Done():
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		case <-o.wake:
+		case <-fire:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// dispatchDue starts every due delivery that is not in flight and returns
+// when the next one falls due (zero if none).
+func (o *Outbox) dispatchDue(ctx context.Context) time.Time {
+	now := o.clock.Now()
+	var due []domain.Delivery
+	var next time.Time
+	o.mu.Lock()
+	for id, d := range o.queue {
+		if o.inflight[id] {
+			continue
+		}
+		if !d.NextAttemptAt.After(now) {
+			o.inflight[id] = true
+			due = append(due, d)
+			continue
+		}
+		if next.IsZero() || d.NextAttemptAt.Before(next) {
+			next = d.NextAttemptAt
+		}
+	}
+	o.mu.Unlock()
+	for _, d := range due {
+		select {
+		case o.sem <- struct{}{}:
+		case <-ctx.Done():
+			o.release(d.ID)
+			continue
+		}
+		o.wg.Add(1)
+		go func(d domain.Delivery) {
+			defer o.wg.Done()
+			defer func() { <-o.sem }()
+			o.attempt(d)
+		}(d)
+	}
+	return next
+}
+
+func (o *Outbox) release(id int64) {
+	o.mu.Lock()
+	delete(o.inflight, id)
+	o.mu.Unlock()
+}
+
+// attempt makes one delivery attempt and stores its outcome.
+func (o *Outbox) attempt(d domain.Delivery) {
+	now := o.clock.Now()
+	log := o.log.With("id", d.Occurrence.ID, "kind", d.Occurrence.Kind, "channel", d.Channel, "message_id", d.MessageID)
+	ch, ok := (*o.channels.Load())[d.Channel]
+	switch {
+	case !now.Before(d.ExpiresAt):
+		d.Status = domain.StatusExpired
+		log.Warn("delivery expired before it succeeded", "attempts", d.Attempts, "last_error", d.LastError)
+	case !ok:
+		d.Status = domain.StatusFailed
+		d.LastError = "channel is no longer configured"
+		log.Warn("delivery dropped: its channel is no longer in the profile")
+	default:
+		d.Attempts++
+		ctx, cancel := context.WithTimeout(o.sendCtx, attemptTimeout)
+		err := ch.Notify(ctx, notify.Message{ID: d.MessageID, Occurrence: d.Occurrence, Attempt: d.Attempts})
+		cancel()
+		now = o.clock.Now()
+		o.outcome(&d, err, now, log)
+	}
+	if o.sendCtx.Err() != nil && d.Status == domain.StatusPending {
+		// Stopping: leave the row as the store has it, to be retried on
+		// the next start.
+		o.release(d.ID)
+		o.forget(d.ID)
+		return
+	}
+	if err := o.store.UpdateDelivery(context.Background(), now, d); err != nil {
+		log.Error("cannot store delivery outcome", "err", err)
+	}
+	o.mu.Lock()
+	delete(o.inflight, d.ID)
+	if d.Status == domain.StatusPending {
+		o.queue[d.ID] = d
+	} else {
+		delete(o.queue, d.ID)
+	}
+	o.mu.Unlock()
+	if o.settled != nil {
+		o.settled(d)
+	}
+	o.kick()
+}
+
+func (o *Outbox) forget(id int64) {
+	o.mu.Lock()
+	delete(o.queue, id)
+	o.mu.Unlock()
+}
+
+// outcome classifies an attempt's error and sets the delivery's next state.
+func (o *Outbox) outcome(d *domain.Delivery, err error, now time.Time, log *slog.Logger) {
+	if err == nil {
+		d.Status, d.LastError = domain.StatusDelivered, ""
+		o.setDown(d.Channel, false, nil, log)
+		log.Info("reminder delivered", "attempt", d.Attempts, "late_ms", now.Sub(d.Occurrence.At).Milliseconds())
+		return
+	}
+	d.LastError = err.Error()
+	if notify.IsPermanent(err) {
+		d.Status = domain.StatusFailed
+		log.Warn("delivery failed for good", "attempt", d.Attempts, "err", err)
+		return
+	}
+	delay := jitter(Backoff(d.Attempts))
+	if hint, ok := notify.RetryAfterHint(err); ok {
+		delay = hint
+	}
+	d.NextAttemptAt = now.Add(delay)
+	if !d.NextAttemptAt.Before(d.ExpiresAt) {
+		// One last try just before expiry is still worth more than none.
+		d.NextAttemptAt = d.ExpiresAt.Add(-time.Second)
+		if !d.NextAttemptAt.After(now) {
+			d.Status = domain.StatusExpired
+			log.Warn("delivery expired before it succeeded", "attempts", d.Attempts, "err", err)
+			return
+		}
+	}
+	d.Status = domain.StatusPending
+	if errors.Is(err, notify.ErrUnavailable) {
+		o.setDown(d.Channel, true, err, log)
+		return
+	}
+	log.Info("delivery will be retried", "attempt", d.Attempts, "retry_in", delay.Round(time.Second).String(), "err", err)
+}
+
+// setDown logs a channel becoming unavailable or available again, once per
+// change.
+func (o *Outbox) setDown(channel string, down bool, err error, log *slog.Logger) {
+	o.mu.Lock()
+	was := o.down[channel]
+	o.down[channel] = down
+	o.mu.Unlock()
+	switch {
+	case down && !was:
+		log.Warn("channel unavailable; deliveries wait in the outbox", "err", err)
+	case !down && was:
+		log.Info("channel available again")
+	}
+}

@@ -1,0 +1,381 @@
+// Package store keeps crampd's state in one SQLite file: the occurrence log
+// (what came due and what became of it), the delivery outbox, and small
+// pieces of daemon state. Every write that matters is committed with
+// synchronous=FULL before the daemon acts on it, so a crash never loses or
+// repeats a reminder that was already due.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+
+	"github.com/crampd/crampd/internal/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is an open state database. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+// DefaultDir returns $XDG_STATE_HOME/crampd, falling back to
+// ~/.local/state/crampd.
+func DefaultDir(getenv func(string) string) string {
+	if dir := getenv("XDG_STATE_HOME"); dir != "" {
+		return filepath.Join(dir, "crampd")
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, ".local", "state", "crampd")
+}
+
+// Open opens (creating if needed) the database state.db in dir and brings
+// its schema up to date.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	path := filepath.Join(dir, "state.db")
+	// WAL lets readers (the control API, `crampd history`) run beside the
+	// daemon's writes; synchronous=FULL makes each commit durable before the
+	// reminder it records is sent; immediate transactions take the write
+	// lock up front, so two writers queue instead of failing mid-way.
+	dsn := "file:" + path + "?_txlock=immediate" +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db.SetMaxOpenConns(4)
+	s := &Store{db: db, path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return s, nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks that the database answers a query; the systemd watchdog is
+// only fed while it does.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
+
+// migrate applies the embedded migrations newer than the database's
+// user_version, each in its own transaction.
+func (s *Store) migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	var version int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(names) {
+		return fmt.Errorf("database schema version %d is newer than this crampd (%d); upgrade crampd", version, len(names))
+	}
+	for i := version; i < len(names); i++ {
+		body, err := migrations.ReadFile(names[i])
+		if err != nil {
+			return err
+		}
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(i+1))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply %s: %w", names[i], err)
+		}
+	}
+	return nil
+}
+
+// tx runs fn in a transaction, committing if it returns nil.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v) }
+
+// Due is an occurrence to record as fired, with the channels that take it.
+type Due struct {
+	Occurrence domain.Occurrence
+	Channels   []string
+	// Expires is when retrying its deliveries stops.
+	Expires time.Time
+}
+
+// RecordFired records the occurrences as fired and queues a first delivery
+// per channel, all in one transaction, before anything is sent. Occurrences
+// already recorded (fired, missed, skipped or acked) are left alone; it
+// returns the deliveries queued for the newly recorded ones.
+func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]domain.Delivery, error) {
+	var out []domain.Delivery
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		for _, d := range due {
+			ok, err := insertOccurrence(ctx, tx, d.Occurrence, domain.StatusFired, "", now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			ds, err := queue(ctx, tx, d.Occurrence, 0, d.Channels, now, d.Expires)
+			if err != nil {
+				return err
+			}
+			out = append(out, ds...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record fired occurrences: %w", err)
+	}
+	return out, nil
+}
+
+// RecordUnfired records occurrences that came due but were not sent, with
+// status missed or skipped and a reason. It returns the IDs it newly
+// recorded, leaving alone those already there.
+func (s *Store) RecordUnfired(ctx context.Context, now time.Time, occs []domain.Occurrence, status domain.Status, reason string) ([]string, error) {
+	var ids []string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		ids = ids[:0]
+		for _, o := range occs {
+			ok, err := insertOccurrence(ctx, tx, o, status, reason, now)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ids = append(ids, o.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record %s occurrences: %w", status, err)
+	}
+	return ids, nil
+}
+
+func insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occurrence, status domain.Status, reason string, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO occurrences
+		(id, kind, rule, scheduled_at, at, title, body, why, status, reason, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		o.ID, string(o.Kind), o.Rule, ms(o.At), o.At.Format(time.RFC3339Nano), o.Title, o.Body, o.Why,
+		string(status), reason, ms(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// queue adds one pending delivery of dispatch n per channel.
+func queue(ctx context.Context, tx *sql.Tx, o domain.Occurrence, n int, channels []string, now, expires time.Time) ([]domain.Delivery, error) {
+	var out []domain.Delivery
+	for _, ch := range channels {
+		d := domain.Delivery{
+			Dispatch: n, Channel: ch, MessageID: domain.MessageID(o.ID, n),
+			Status: domain.StatusPending, NextAttemptAt: now, ExpiresAt: expires, Occurrence: o,
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries
+			(occurrence_id, dispatch, channel, message_id, status, next_attempt_at, expires_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)
+			ON CONFLICT (occurrence_id, dispatch, channel) DO NOTHING RETURNING id`,
+			o.ID, n, ch, d.MessageID, ms(now), ms(expires), ms(now), ms(now)).Scan(&d.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // this dispatch was queued before
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Recorded returns which of ids are in the occurrence log.
+func (s *Store) Recorded(ctx context.Context, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	// Chunk to stay under SQLite's bound-parameter limit.
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		q := "SELECT id FROM occurrences WHERE id IN (?" + strings.Repeat(",?", len(chunk)-1) + ")"
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up occurrences: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const deliveryColumns = `d.id, d.dispatch, d.channel, d.message_id, d.status, d.attempts,
+	d.next_attempt_at, d.expires_at, d.last_error,
+	o.id, o.kind, o.rule, o.at, o.title, o.body, o.why`
+
+func scanDelivery(sc interface{ Scan(...any) error }) (domain.Delivery, error) {
+	var (
+		d         domain.Delivery
+		next, exp int64
+		at, kind  string
+		status    string
+	)
+	err := sc.Scan(&d.ID, &d.Dispatch, &d.Channel, &d.MessageID, &status, &d.Attempts, &next, &exp, &d.LastError,
+		&d.Occurrence.ID, &kind, &d.Occurrence.Rule, &at, &d.Occurrence.Title, &d.Occurrence.Body, &d.Occurrence.Why)
+	if err != nil {
+		return d, err
+	}
+	d.Status, d.Occurrence.Kind = domain.Status(status), domain.Kind(kind)
+	d.NextAttemptAt, d.ExpiresAt = fromMS(next), fromMS(exp)
+	d.Occurrence.At, err = time.Parse(time.RFC3339Nano, at)
+	return d, err
+}
+
+// Pending returns every pending delivery, soonest first. The daemon loads
+// them at start, so deliveries interrupted by a crash or a stop are retried.
+func (s *Store) Pending(ctx context.Context) ([]domain.Delivery, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deliveryColumns+`
+		FROM deliveries d JOIN occurrences o ON o.id = d.occurrence_id
+		WHERE d.status = 'pending' ORDER BY d.next_attempt_at, d.id`)
+	if err != nil {
+		return nil, fmt.Errorf("load outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load outbox: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// UpdateDelivery stores the outcome of an attempt: the delivery's status,
+// attempt count, next attempt and last error.
+func (s *Store) UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+		last_error = ?, updated_at = ? WHERE id = ?`,
+		string(d.Status), d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(now), d.ID)
+	if err != nil {
+		return fmt.Errorf("update delivery %d: %w", d.ID, err)
+	}
+	return nil
+}
+
+// OutboxDepth counts pending deliveries.
+func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE status = 'pending'").Scan(&n)
+	return n, err
+}
+
+// Meta returns a value of the daemon's small key-value state.
+func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, true, nil
+}
+
+// SetMeta stores a value of the daemon's small key-value state.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
+}
+
+// The meta keys the daemon uses.
+const (
+	// MetaLastSeen is the last wall-clock instant the daemon knew it was
+	// running; catch-up after a restart scans from there.
+	MetaLastSeen = "last_seen"
+)
+
+// LastSeen returns MetaLastSeen, or the zero time.
+func (s *Store) LastSeen(ctx context.Context) (time.Time, error) {
+	v, ok, err := s.Meta(ctx, MetaLastSeen)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read %s: %w", MetaLastSeen, err)
+	}
+	return fromMS(n), nil
+}
+
+// SetLastSeen stores MetaLastSeen.
+func (s *Store) SetLastSeen(ctx context.Context, t time.Time) error {
+	return s.SetMeta(ctx, MetaLastSeen, strconv.FormatInt(ms(t), 10))
+}
