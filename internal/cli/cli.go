@@ -104,6 +104,8 @@ medications. It delivers them to your desktop, a webhook or ntfy.
 		newCheckCmd(env),
 		newPlanCmd(env),
 		newInitCmd(env),
+		newInstallCmd(env), newUninstallCmd(env),
+		newRunCmd(env),
 	)
 	return root
 }
