@@ -25,3 +25,18 @@ golden:
 
 clean:
 	rm -rf bin
+
+.PHONY: verify-units deb deb-check
+
+# systemd-analyze verify on both units, and the system unit's exposure
+# score (at most 1.5).
+verify-units:
+	deploy/systemd/verify.sh
+
+# bin/crampd_<version>_amd64.deb (VERSION=... to set the version).
+deb:
+	deploy/deb/build.sh
+
+# Builds the .deb and checks its contents and control file.
+deb-check:
+	deploy/deb/check.sh "$$(deploy/deb/build.sh | tail -1)"
