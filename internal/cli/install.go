@@ -124,7 +124,7 @@ func installFailure(name string, err error) error {
 func newInstallCmdWith(env Env, h host) *cobra.Command {
 	var system bool
 	cmd := &cobra.Command{
-		Use:   "install [--user|--system] [--dry-run]",
+		Use:   "install",
 		Short: "Run crampd as a systemd service",
 		Long: `Install sets crampd up as a systemd service that starts on its own.
 
@@ -173,7 +173,7 @@ and changes nothing.`,
 func newUninstallCmdWith(env Env, h host) *cobra.Command {
 	var system bool
 	cmd := &cobra.Command{
-		Use:   "uninstall [--user|--system] [--dry-run]",
+		Use:   "uninstall",
 		Short: "Stop the crampd service and remove its unit",
 		Long: `Uninstall undoes install: it runs systemctl [--user] disable --now
 crampd.service, removes the unit file install wrote, and reloads systemd.
