@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/jonboulle/clockwork"
+
+	"github.com/crampd/crampd/internal/install"
 )
 
 // recorder answers every systemctl call as a running manager would, and
@@ -173,5 +175,33 @@ func TestCompletion(t *testing.T) {
 				t.Errorf("exit %d, %d bytes of script, stderr %q", code, stdout.Len(), stderr.String())
 			}
 		})
+	}
+}
+
+// TestUnitsMatchRunFlags keeps the units' ExecStart= lines within what
+// `crampd run` accepts: an unknown flag would fail every start with a usage
+// error that only shows in the journal.
+func TestUnitsMatchRunFlags(t *testing.T) {
+	run := newRunCmd(Env{Getenv: func(string) string { return "" }})
+	for _, scope := range []install.Scope{install.User, install.System} {
+		unit, err := install.Unit(scope, "/usr/bin/crampd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var words []string
+		for _, line := range strings.Split(unit, "\n") {
+			if rest, ok := strings.CutPrefix(line, "ExecStart="); ok {
+				words = strings.Fields(rest)
+			}
+		}
+		if len(words) < 2 || words[1] != run.Name() {
+			t.Fatalf("%s unit: ExecStart %q does not run `crampd run`", scope, words)
+		}
+		for _, w := range words[2:] {
+			name, ok := strings.CutPrefix(w, "--")
+			if ok && run.Flags().Lookup(name) == nil {
+				t.Errorf("%s unit passes --%s, which crampd run does not accept: the service would exit 2 at every start; add the flag to run or drop it from deploy/systemd", scope, name)
+			}
+		}
 	}
 }
