@@ -223,9 +223,13 @@ func (d *Daemon) Start(ctx context.Context) error {
 	d.outDone = make(chan struct{})
 	go func() { defer close(d.outDone); d.out.Run(runCtx, stopGrace) }()
 	sched.Start()
-	go d.loop(runCtx)
+	// Tickers are created here, not in their goroutines, so that they are
+	// armed before Start returns.
+	tick := d.clock.NewTicker(sentinelEvery)
+	go d.loop(runCtx, tick)
 	if d.opts.Watchdog > 0 {
-		go d.watchdog(runCtx)
+		wd := d.clock.NewTicker(d.opts.Watchdog)
+		go d.watchdog(runCtx, wd)
 	}
 	d.log.Info("crampd is running", "profile", d.opts.ProfilePath, "state", d.store.Path(),
 		"zone", d.rt.Load().profile.Location.String(), "armed", len(d.armed), "next", d.nextDescription())
@@ -316,9 +320,8 @@ func (d *Daemon) Close() error { return d.store.Close() }
 
 // loop owns the schedule: it fires what jobs hand it, ticks the sentinel
 // and applies reloads, one at a time.
-func (d *Daemon) loop(ctx context.Context) {
+func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
 	defer close(d.loopDone)
-	tick := d.clock.NewTicker(sentinelEvery)
 	defer tick.Stop()
 	for {
 		select {
@@ -374,7 +377,7 @@ func (d *Daemon) reconcile(now time.Time) {
 	rt := d.rt.Load()
 	// The plan window is half-open; include now itself.
 	occs := plan.Build(rt.profile, from, now.Add(time.Nanosecond))
-	d.lastReconciled = now.Add(time.Nanosecond)
+	d.lastReconciled = now
 	d.fire(occs, now)
 }
 
@@ -440,7 +443,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 		d.handled[o.ID] = o.At
 		d.disarm(o.ID)
 	}
-	if d.firedHook != nil {
+	if d.firedHook != nil && len(fired) > 0 {
 		d.firedHook(fired)
 	}
 }
@@ -506,6 +509,7 @@ func (d *Daemon) arm(o domain.Occurrence) {
 	)
 	if err != nil {
 		// In the past already: the next tick's reconcile fires it.
+		d.log.Debug("cannot arm reminder", "id", o.ID, "at", o.At, "err", err)
 		return
 	}
 	d.armed[o.ID] = j.ID()
@@ -565,8 +569,7 @@ func (d *Daemon) armedCount() int { return len(d.sched.Jobs()) }
 
 // watchdog feeds systemd's watchdog while the loop answers and the store
 // responds; if either hangs, systemd restarts crampd.
-func (d *Daemon) watchdog(ctx context.Context) {
-	t := d.clock.NewTicker(d.opts.Watchdog)
+func (d *Daemon) watchdog(ctx context.Context, t clockwork.Ticker) {
 	defer t.Stop()
 	for {
 		select {

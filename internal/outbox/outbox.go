@@ -186,6 +186,12 @@ func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
 		if !next.IsZero() {
 			timer = o.clock.NewTimer(next.Sub(o.clock.Now()))
 			fire = timer.Chan()
+			// The clock may have moved between reading it and arming the
+			// timer (a fake clock jumps); if next has passed, go now.
+			if !o.clock.Now().Before(next) {
+				timer.Stop()
+				continue
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -379,3 +379,7 @@ func (s *Store) LastSeen(ctx context.Context) (time.Time, error) {
 func (s *Store) SetLastSeen(ctx context.Context, t time.Time) error {
 	return s.SetMeta(ctx, MetaLastSeen, strconv.FormatInt(ms(t), 10))
 }
+
+// DB exposes the database handle for read-only inspection in tests of
+// other packages.
+func (s *Store) DB() *sql.DB { return s.db }
