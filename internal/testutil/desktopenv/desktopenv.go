@@ -70,8 +70,19 @@ func Start(t testing.TB) *Env {
 // the test when dbus-daemon is missing, unless CRAMPD_REQUIRE_DESKTOP=1.
 func StartBus(t testing.TB) string {
 	t.Helper()
+	addr, _ := StartBusWithStop(t)
+	return addr
+}
+
+// StartBusWithStop is StartBus with a way to stop the bus before the test
+// ends, as when a session ends or its bus crashes: every connection to it
+// drops. stop kills dbus-daemon and waits for it to exit; it may be
+// called more than once.
+func StartBusWithStop(t testing.TB) (address string, stop func()) {
+	t.Helper()
 	requireTools(t, "dbus-daemon")
-	return startBus(t, shortTempDir(t))
+	p, addr := startBusProcess(t, shortTempDir(t))
+	return addr, p.stop
 }
 
 // requireTools skips or fails the test when a binary is missing.
@@ -126,16 +137,19 @@ func start(t testing.TB, name string, cmd *exec.Cmd) *process {
 		cmd.Wait()
 		close(p.exited)
 	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-			return
-		default:
-		}
-		cmd.Process.Kill()
-		<-p.exited
-	})
+	t.Cleanup(p.stop)
 	return p
+}
+
+// stop kills the child by pid, unless it already exited, and waits for it.
+func (p *process) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // failf reports a startup failure with the process's output, which is
@@ -212,6 +226,13 @@ const busConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Con
 // dbus-daemon prints once it is listening.
 func startBus(t testing.TB, dir string) string {
 	t.Helper()
+	_, addr := startBusProcess(t, dir)
+	return addr
+}
+
+// startBusProcess is startBus, also returning the process.
+func startBusProcess(t testing.TB, dir string) (*process, string) {
+	t.Helper()
 	conf := filepath.Join(dir, "bus.conf")
 	if err := os.WriteFile(conf, fmt.Appendf(nil, busConfig, dir), 0o600); err != nil {
 		t.Fatalf("write bus config: %v", err)
@@ -225,7 +246,7 @@ func startBus(t testing.TB, dir string) string {
 	cmd.ExtraFiles = []*os.File{w}
 	p := start(t, "dbus-daemon", cmd)
 	w.Close()
-	return readLine(t, p, r, "bus address")
+	return p, readLine(t, p, r, "bus address")
 }
 
 // dunstConfig sets a per-urgency format so that the formatted "message"

@@ -4,6 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
 
 	"github.com/crampd/crampd/internal/testutil/desktopenv"
 )
@@ -51,4 +54,24 @@ func TestStartReceivesNotifications(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestStartBusWithStopDropsConnections(t *testing.T) {
+	addr, stop := desktopenv.StartBusWithStop(t)
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	defer conn.Close()
+
+	stop()
+	select {
+	case <-conn.Context().Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("connection still open 10s after the bus stopped")
+	}
+	if _, err := dbus.Connect(addr); err == nil {
+		t.Error("connected to a stopped bus")
+	}
+	stop() // a second stop is harmless
 }
