@@ -106,6 +106,9 @@ medications. It delivers them to your desktop, a webhook or ntfy.
 		newInitCmd(env),
 		newInstallCmd(env), newUninstallCmd(env),
 		newRunCmd(env),
+		newStatusCmd(env), newNextCmd(env), newAckCmd(env), newSnoozeCmd(env),
+		newPauseCmd(env), newResumeCmd(env), newFireCmd(env), newReloadCmd(env),
+		newHistoryCmd(env), newCrampCmd(env), newStatsCmd(env),
 	)
 	return root
 }

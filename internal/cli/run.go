@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/daemon"
 	"github.com/crampd/crampd/internal/logging"
 	"github.com/crampd/crampd/internal/store"
@@ -16,8 +17,8 @@ import (
 
 func newRunCmd(env Env) *cobra.Command {
 	var (
-		path, state string
-		debug       bool
+		path, state, socket string
+		debug               bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -41,6 +42,9 @@ feeds the watchdog.`,
 			if state == "" {
 				state = store.DefaultDir(env.Getenv)
 			}
+			if socket == "" {
+				socket = control.DefaultSocket(env.Getenv)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			d, err := daemon.New(ctx, daemon.Options{
@@ -52,6 +56,7 @@ feeds the watchdog.`,
 				Stdout:      env.Stdout,
 				Systemd:     systemd.Notify{},
 				Watchdog:    systemd.WatchdogInterval(),
+				Socket:      socket,
 			})
 			if err != nil {
 				return fail(exitProblem, err)
@@ -64,6 +69,7 @@ feeds the watchdog.`,
 	}
 	profileFlag(cmd, &path)
 	cmd.Flags().StringVar(&state, "state", "", "directory for the state database (default $XDG_STATE_HOME/crampd)")
+	cmd.Flags().StringVar(&socket, "socket", "", "control socket (default $XDG_RUNTIME_DIR/crampd/crampd.sock)")
 	cmd.Flags().BoolVar(&debug, "debug", false, "log at debug level")
 	return cmd
 }

@@ -14,6 +14,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,7 +24,9 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
+	"golang.org/x/sys/unix"
 
+	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/outbox"
@@ -69,6 +74,8 @@ type Options struct {
 	Systemd systemd.Notifier
 	// Watchdog is how often to feed the systemd watchdog; 0 disables it.
 	Watchdog time.Duration
+	// Socket is the control socket's path; empty serves no control API.
+	Socket string
 }
 
 // runtime is everything a reload replaces, swapped as one pointer.
@@ -76,6 +83,8 @@ type runtime struct {
 	profile  *profile.Profile
 	notifier map[string]notify.Notifier
 	routes   map[domain.Kind][]string
+	// repeats maps a medication dose's rule to its repeat settings.
+	repeats map[string]profile.Medication
 }
 
 // Daemon is a running crampd.
@@ -86,6 +95,12 @@ type Daemon struct {
 	store *store.Store
 	out   *outbox.Outbox
 	sched gocron.Scheduler
+	// lock holds the state directory, so that two daemons never fire the
+	// same reminders.
+	lock    *os.File
+	ctl     *control.Server
+	ln      net.Listener
+	ctlDone chan struct{}
 
 	rt atomic.Pointer[runtime]
 
@@ -102,6 +117,9 @@ type Daemon struct {
 	handled        map[string]time.Time
 	lastReconciled time.Time
 	lastPersisted  time.Time
+
+	// pauseUntil caches the persisted pause end (unix ms; 0 for none).
+	pauseUntil atomic.Int64
 
 	started   time.Time
 	reloadMu  sync.Mutex
@@ -151,13 +169,33 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	}
 	d.rt.Store(rt)
 	d.lastLoad.Store(&loadResult{At: d.clock.Now()})
+	if d.lock, err = lockDir(opts.StateDir); err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, opts.StateDir)
 	if err != nil {
+		d.lock.Close()
 		return nil, err
 	}
 	d.store = st
+	if opts.Socket != "" {
+		if d.ln, err = control.Listen(opts.Socket); err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.ctl = control.NewServer(d, d.log.With("component", "control"))
+	}
 	d.out = outbox.New(st, d.clock, d.log.With("component", "outbox"), 16)
 	d.out.SetChannels(rt.notifier)
+	d.out.SetGate(d.gate)
+	until, ok, err := st.PauseUntil(ctx)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if ok {
+		d.pauseUntil.Store(until.UnixMilli())
+	}
 	return d, nil
 }
 
@@ -175,7 +213,13 @@ func (d *Daemon) load() (*runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &runtime{profile: p, notifier: notifiers, routes: routes(chs)}, nil
+	repeats := map[string]profile.Medication{}
+	for _, m := range p.Medications {
+		for _, c := range m.Times {
+			repeats["medication/"+m.Name+"/"+c.String()] = m
+		}
+	}
+	return &runtime{profile: p, notifier: notifiers, routes: routes(chs), repeats: repeats}, nil
 }
 
 // Start catches up on what came due while crampd was not running, arms the
@@ -230,6 +274,19 @@ func (d *Daemon) Start(ctx context.Context) error {
 	if d.opts.Watchdog > 0 {
 		wd := d.clock.NewTicker(d.opts.Watchdog)
 		go d.watchdog(runCtx, wd)
+	}
+	if d.ctl != nil {
+		d.ctlDone = make(chan struct{})
+		go func() {
+			defer close(d.ctlDone)
+			if err := d.ctl.Serve(d.ln); err != nil {
+				d.log.Error("control API stopped", "err", err)
+			}
+		}()
+	}
+	// Cramps logged while the daemon was down may call for a nudge.
+	if _, err := d.nudge(ctx, now); err != nil {
+		d.log.Warn("cannot check the cramp journal", "err", err)
 	}
 	d.log.Info("crampd is running", "profile", d.opts.ProfilePath, "state", d.store.Path(),
 		"zone", d.rt.Load().profile.Location.String(), "armed", len(d.armed), "next", d.nextDescription())
@@ -298,6 +355,12 @@ func (d *Daemon) Stop() error {
 		if nerr := d.opts.Systemd.Stopping(); nerr != nil {
 			d.log.Warn("cannot notify systemd", "err", nerr)
 		}
+		if d.ctlDone != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), stopGrace)
+			d.ctl.Shutdown(ctx)
+			cancel()
+			<-d.ctlDone
+		}
 		if d.sched != nil {
 			if serr := d.sched.Shutdown(); serr != nil && !errors.Is(serr, gocron.ErrStopSchedulerTimedOut) {
 				d.log.Warn("scheduler shutdown", "err", serr)
@@ -309,14 +372,44 @@ func (d *Daemon) Stop() error {
 			<-d.outDone
 		}
 		d.persistLastSeen(d.clock.Now())
-		err = d.store.Close()
+		err = d.Close()
 		d.log.Info("crampd stopped")
 	})
 	return err
 }
 
-// Close releases the store of a daemon that was never started.
-func (d *Daemon) Close() error { return d.store.Close() }
+// Close releases the socket, the store and the state lock of a daemon that
+// was never started (Stop calls it too).
+func (d *Daemon) Close() error {
+	if d.ln != nil {
+		d.ln.Close()
+		if d.ctlDone == nil {
+			os.Remove(d.opts.Socket)
+		}
+	}
+	err := d.store.Close()
+	d.lock.Close()
+	return err
+}
+
+// lockDir takes an exclusive lock on dir/lock for the life of the process.
+func lockDir(dir string) (*os.File, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("lock state directory: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w: another crampd uses the state directory %s", control.ErrRunning, dir)
+		}
+		return nil, fmt.Errorf("lock state directory: %w", err)
+	}
+	return f, nil
+}
 
 // loop owns the schedule: it fires what jobs hand it, ticks the sentinel
 // and applies reloads, one at a time.
@@ -390,7 +483,8 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 	}
 	rt := d.rt.Load()
 	var due []store.Due
-	var missed, fired []domain.Occurrence
+	var missed, skipped, fired []domain.Occurrence
+	paused := d.paused(now)
 	for _, o := range occs {
 		if _, done := d.handled[o.ID]; done {
 			continue
@@ -407,7 +501,11 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 			missed = append(missed, o)
 			continue
 		}
-		due = append(due, store.Due{Occurrence: o, Channels: rt.routes[o.Kind], Expires: expiresAt(o, grace, now)})
+		if paused {
+			skipped = append(skipped, o)
+			continue
+		}
+		due = append(due, store.Due{Occurrence: o, Channels: rt.routes[o.Kind], Expires: expiresAt(o, grace, now), Followups: d.repeatsOf(rt, o, now)})
 		fired = append(fired, o)
 	}
 	ctx := context.Background()
@@ -439,9 +537,21 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 		}
 		d.logMissed(missed, ids)
 	}
-	for _, o := range append(fired, missed...) {
-		d.handled[o.ID] = o.At
-		d.disarm(o.ID)
+	if len(skipped) > 0 {
+		ids, err := d.store.RecordUnfired(ctx, now, skipped, domain.StatusSkipped, "paused")
+		if err != nil {
+			d.log.Error("cannot record skipped reminders; will retry", "count", len(skipped), "err", err)
+			return
+		}
+		if len(ids) > 0 {
+			d.log.Info("reminders skipped: crampd is paused", "count", len(ids), "until", time.UnixMilli(d.pauseUntil.Load()).Format(time.RFC3339))
+		}
+	}
+	for _, group := range [][]domain.Occurrence{fired, missed, skipped} {
+		for _, o := range group {
+			d.handled[o.ID] = o.At
+			d.disarm(o.ID)
+		}
 	}
 	if d.firedHook != nil && len(fired) > 0 {
 		d.firedHook(fired)

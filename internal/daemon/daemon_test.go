@@ -187,6 +187,7 @@ intensity = "high"
 name = "Night dose"
 times = ["02:30", "21:00"]
 lowers = ["magnesium"]
+max_repeats = 0
 [[custom]]
 name = "Repeated hour"
 cron = "0,30 1 * * *"
@@ -314,7 +315,7 @@ enabled = false
 [[medication]]
 name = "Pill"
 times = ["10:05"]
-repeat = "10m"
+max_repeats = 0
 [[custom]]
 name = "Early"
 cron = "0 10 * * *"

@@ -6,9 +6,20 @@ package domain
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+)
+
+// Errors shared by the daemon, its control API and the store.
+var (
+	// ErrNotFound means no reminder has the given ID.
+	ErrNotFound = errors.New("no such reminder")
+	// ErrInvalid wraps a request that makes no sense (a bad duration, an
+	// unknown kind).
+	ErrInvalid = errors.New("invalid request")
 )
 
 // Kind names a family of reminders. Channels filter on it, the catch-up rule
@@ -119,7 +130,55 @@ const (
 	StatusFailed Status = "failed"
 	// StatusExpired means retries ran out of time before it was accepted.
 	StatusExpired Status = "expired"
+	// StatusCancelled means the reminder was acknowledged before this
+	// delivery (a repeat or a snooze) went out.
+	StatusCancelled Status = "cancelled"
 )
+
+// Cramp is one entry in the cramp journal.
+type Cramp struct {
+	ID int64 `json:"id"`
+	// At is when the cramp happened.
+	At time.Time `json:"at"`
+	// Leg is left, right or both; empty when not given.
+	Leg string `json:"leg,omitempty"`
+	// Muscle is calf, foot, thigh or hamstring; empty when not given.
+	Muscle string `json:"muscle,omitempty"`
+	// Severity runs from 1 to 10; 0 when not given.
+	Severity int `json:"severity,omitempty"`
+	// Symptoms lists swelling, numbness or weakness that came with it.
+	Symptoms []string `json:"symptoms,omitempty"`
+	Note     string   `json:"note,omitempty"`
+}
+
+// The values a cramp entry accepts.
+var (
+	Legs     = []string{"left", "right", "both"}
+	Muscles  = []string{"calf", "foot", "thigh", "hamstring"}
+	Symptoms = []string{"swelling", "numbness", "weakness"}
+)
+
+// Validate checks a cramp entry's fields.
+func (c Cramp) Validate() error {
+	if c.Leg != "" && !slices.Contains(Legs, c.Leg) {
+		return fmt.Errorf("leg %q: want one of %s", c.Leg, strings.Join(Legs, ", "))
+	}
+	if c.Muscle != "" && !slices.Contains(Muscles, c.Muscle) {
+		return fmt.Errorf("muscle %q: want one of %s", c.Muscle, strings.Join(Muscles, ", "))
+	}
+	if c.Severity != 0 && (c.Severity < 1 || c.Severity > 10) {
+		return fmt.Errorf("severity %d: want 1 to 10", c.Severity)
+	}
+	for _, s := range c.Symptoms {
+		if !slices.Contains(Symptoms, s) {
+			return fmt.Errorf("symptom %q: want one of %s", s, strings.Join(Symptoms, ", "))
+		}
+	}
+	if len(c.Note) > 2000 {
+		return errors.New("note: longer than 2000 characters")
+	}
+	return nil
+}
 
 // Delivery is one occurrence's dispatch to one channel, as the outbox holds
 // it.

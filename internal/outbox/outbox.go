@@ -89,6 +89,35 @@ type Outbox struct {
 	// settled, when set, is called after each attempt's outcome is stored;
 	// tests use it to wait for deliveries without sleeping.
 	settled func(domain.Delivery)
+	gate    Gate
+}
+
+// Verdict is a Gate's answer about one delivery.
+type Verdict struct {
+	// Hold, when after now, postpones the attempt until then.
+	Hold time.Time
+	// Skip drops the delivery, recording Reason.
+	Skip   bool
+	Reason string
+}
+
+// Gate decides, just before an attempt, whether a delivery may go now. The
+// daemon uses it to hold deliveries during a pause.
+type Gate func(d domain.Delivery, now time.Time) Verdict
+
+// SetGate installs g. It must be set before Run.
+func (o *Outbox) SetGate(g Gate) { o.gate = g }
+
+// Cancel drops queued deliveries the store has already marked cancelled
+// (the reminder was acknowledged).
+func (o *Outbox) Cancel(ids []int64) {
+	o.mu.Lock()
+	for _, id := range ids {
+		if !o.inflight[id] {
+			delete(o.queue, id)
+		}
+	}
+	o.mu.Unlock()
 }
 
 // New returns an outbox with no channels.
@@ -184,14 +213,8 @@ func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
 		var timer clockwork.Timer
 		var fire <-chan time.Time
 		if !next.IsZero() {
-			timer = o.clock.NewTimer(next.Sub(o.clock.Now()))
+			timer = o.armTimer(next)
 			fire = timer.Chan()
-			// The clock may have moved between reading it and arming the
-			// timer (a fake clock jumps); if next has passed, go now.
-			if !o.clock.Now().Before(next) {
-				timer.Stop()
-				continue
-			}
 		}
 		select {
 		case <-ctx.Done():
@@ -205,6 +228,21 @@ func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
 		if timer != nil {
 			timer.Stop()
 		}
+	}
+}
+
+// armTimer returns a timer that fires at next. Timers take a duration, so
+// if the clock moves between reading it and arming the timer (a test's fake
+// clock jumps, or the process stalls) the timer would fire late by that
+// much; arm it again until the reading holds.
+func (o *Outbox) armTimer(next time.Time) clockwork.Timer {
+	for {
+		before := o.clock.Now()
+		t := o.clock.NewTimer(next.Sub(before))
+		if o.clock.Now().Sub(before) < time.Millisecond {
+			return t
+		}
+		t.Stop()
 	}
 }
 
@@ -257,7 +295,20 @@ func (o *Outbox) attempt(d domain.Delivery) {
 	now := o.clock.Now()
 	log := o.log.With("id", d.Occurrence.ID, "kind", d.Occurrence.Kind, "channel", d.Channel, "message_id", d.MessageID)
 	ch, ok := (*o.channels.Load())[d.Channel]
+	var verdict Verdict
+	if o.gate != nil {
+		verdict = o.gate(d, now)
+	}
 	switch {
+	case verdict.Skip:
+		d.Status, d.LastError = domain.StatusSkipped, verdict.Reason
+		log.Info("delivery skipped", "reason", verdict.Reason)
+	case verdict.Hold.After(now) && verdict.Hold.Before(d.ExpiresAt):
+		d.NextAttemptAt, d.LastError = verdict.Hold, verdict.Reason
+		log.Debug("delivery held", "until", verdict.Hold, "reason", verdict.Reason)
+	case verdict.Hold.After(now):
+		d.Status, d.LastError = domain.StatusExpired, verdict.Reason
+		log.Info("delivery expired while held", "reason", verdict.Reason)
 	case !now.Before(d.ExpiresAt):
 		d.Status = domain.StatusExpired
 		log.Warn("delivery expired before it succeeded", "attempts", d.Attempts, "last_error", d.LastError)

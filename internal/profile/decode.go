@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -220,6 +221,15 @@ func parseClock(v any) (Clock, string) {
 		return 0, "want a time of day like \"07:30\", not a date"
 	}
 	return 0, fmt.Sprintf("want a time of day like \"07:30\", not %s", typeName(v))
+}
+
+// ParseClockString reads "HH:MM" as the profile does.
+func ParseClockString(s string) (Clock, error) {
+	c, msg := parseClock(s)
+	if msg != "" {
+		return 0, errors.New(msg)
+	}
+	return c, nil
 }
 
 func (t *table) clock(key string, def Clock) (Clock, bool) {

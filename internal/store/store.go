@@ -147,6 +147,12 @@ type Due struct {
 	Channels   []string
 	// Expires is when retrying its deliveries stops.
 	Expires time.Time
+	// SendAt, when set, holds the first delivery until then (a nudge logged
+	// in quiet hours waits for the morning).
+	SendAt time.Time
+	// Followups are later sendings (medication repeats) queued with it, in
+	// the same transaction.
+	Followups []Followup
 }
 
 // RecordFired records the occurrences as fired and queues a first delivery
@@ -165,11 +171,22 @@ func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]do
 			if !ok {
 				continue
 			}
-			ds, err := queue(ctx, tx, d.Occurrence, 0, d.Channels, now, d.Expires)
+			first := now
+			if d.SendAt.After(now) {
+				first = d.SendAt
+			}
+			ds, err := queue(ctx, tx, d.Occurrence, 0, d.Channels, first, d.Expires, now)
 			if err != nil {
 				return err
 			}
 			out = append(out, ds...)
+			for i, f := range d.Followups {
+				ds, err := queue(ctx, tx, d.Occurrence, i+1, d.Channels, f.At, f.Expires, now)
+				if err != nil {
+					return err
+				}
+				out = append(out, ds...)
+			}
 		}
 		return nil
 	})
@@ -216,19 +233,20 @@ func insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occurrence, stat
 	return n == 1, err
 }
 
-// queue adds one pending delivery of dispatch n per channel.
-func queue(ctx context.Context, tx *sql.Tx, o domain.Occurrence, n int, channels []string, now, expires time.Time) ([]domain.Delivery, error) {
+// queue adds one pending delivery of dispatch n per channel, first
+// attempted at sendAt.
+func queue(ctx context.Context, tx *sql.Tx, o domain.Occurrence, n int, channels []string, sendAt, expires, now time.Time) ([]domain.Delivery, error) {
 	var out []domain.Delivery
 	for _, ch := range channels {
 		d := domain.Delivery{
 			Dispatch: n, Channel: ch, MessageID: domain.MessageID(o.ID, n),
-			Status: domain.StatusPending, NextAttemptAt: now, ExpiresAt: expires, Occurrence: o,
+			Status: domain.StatusPending, NextAttemptAt: sendAt, ExpiresAt: expires, Occurrence: o,
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries
 			(occurrence_id, dispatch, channel, message_id, status, next_attempt_at, expires_at, created_at, updated_at)
 			VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)
 			ON CONFLICT (occurrence_id, dispatch, channel) DO NOTHING RETURNING id`,
-			o.ID, n, ch, d.MessageID, ms(now), ms(expires), ms(now), ms(now)).Scan(&d.ID)
+			o.ID, n, ch, d.MessageID, ms(sendAt), ms(expires), ms(now), ms(now)).Scan(&d.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // this dispatch was queued before
 		}

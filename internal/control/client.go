@@ -1,0 +1,167 @@
+package control
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/stats"
+	"github.com/crampd/crampd/internal/store"
+)
+
+// ErrNotRunning means nothing listens on the control socket.
+var ErrNotRunning = errors.New("crampd is not running")
+
+// APIError is an error response from the daemon.
+type APIError struct {
+	Status  int
+	Message string
+}
+
+func (e *APIError) Error() string { return e.Message }
+
+// Client talks to a daemon over its control socket.
+type Client struct {
+	socket string
+	http   *http.Client
+}
+
+// NewClient returns a client for the socket at path.
+func NewClient(path string) *Client {
+	dialer := &net.Dialer{Timeout: 2 * time.Second}
+	return &Client{socket: path, http: &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+				return dialer.DialContext(ctx, "unix", path)
+			},
+		},
+	}}
+}
+
+// Socket returns the socket path the client uses.
+func (c *Client) Socket() string { return c.socket }
+
+func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, "http://crampd"+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return fmt.Errorf("%w (no daemon on %s)", ErrNotRunning, c.socket)
+		}
+		return fmt.Errorf("talk to crampd on %s: %w", c.socket, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return fmt.Errorf("read crampd's answer: %w", err)
+	}
+	if resp.StatusCode >= 300 {
+		var e Error
+		if json.Unmarshal(data, &e) != nil || e.Error == "" {
+			e.Error = resp.Status
+		}
+		return &APIError{Status: resp.StatusCode, Message: e.Error}
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("read crampd's answer: %w", err)
+	}
+	return nil
+}
+
+// Status asks for the daemon's status.
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var s Status
+	return s, c.do(ctx, http.MethodGet, "/v1/status", nil, &s)
+}
+
+// Upcoming asks for the next n reminders.
+func (c *Client) Upcoming(ctx context.Context, n int) ([]domain.Occurrence, error) {
+	var out []domain.Occurrence
+	return out, c.do(ctx, http.MethodGet, "/v1/upcoming?n="+strconv.Itoa(n), nil, &out)
+}
+
+// Ack acknowledges a reminder.
+func (c *Client) Ack(ctx context.Context, id string) (store.Record, error) {
+	var r store.Record
+	return r, c.do(ctx, http.MethodPost, "/v1/reminders/"+url.PathEscape(id)+"/ack", nil, &r)
+}
+
+// Snooze snoozes a reminder for a duration such as "10m".
+func (c *Client) Snooze(ctx context.Context, id, dur string) (SnoozeResponse, error) {
+	var r SnoozeResponse
+	return r, c.do(ctx, http.MethodPost, "/v1/reminders/"+url.PathEscape(id)+"/snooze", SnoozeRequest{Duration: dur}, &r)
+}
+
+// Pause pauses deliveries.
+func (c *Client) Pause(ctx context.Context, req PauseRequest) (PauseResponse, error) {
+	var r PauseResponse
+	return r, c.do(ctx, http.MethodPost, "/v1/pause", req, &r)
+}
+
+// Resume ends a pause.
+func (c *Client) Resume(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/resume", struct{}{}, nil)
+}
+
+// Fire sends a kind's or a custom reminder's reminder now.
+func (c *Client) Fire(ctx context.Context, what string) (domain.Occurrence, error) {
+	var o domain.Occurrence
+	return o, c.do(ctx, http.MethodPost, "/v1/fire", FireRequest{What: what}, &o)
+}
+
+// Reload makes the daemon reload its profile.
+func (c *Client) Reload(ctx context.Context) error {
+	return c.do(ctx, http.MethodPost, "/v1/reload", struct{}{}, nil)
+}
+
+// History asks for the last days days of reminders.
+func (c *Client) History(ctx context.Context, days int) ([]store.Record, error) {
+	var out []store.Record
+	return out, c.do(ctx, http.MethodGet, "/v1/history?days="+strconv.Itoa(days), nil, &out)
+}
+
+// LogCramp adds a journal entry.
+func (c *Client) LogCramp(ctx context.Context, req CrampRequest) (CrampResponse, error) {
+	var r CrampResponse
+	return r, c.do(ctx, http.MethodPost, "/v1/cramps", req, &r)
+}
+
+// Cramps asks for the last days days of journal entries.
+func (c *Client) Cramps(ctx context.Context, days int) ([]domain.Cramp, error) {
+	var out []domain.Cramp
+	return out, c.do(ctx, http.MethodGet, "/v1/cramps?days="+strconv.Itoa(days), nil, &out)
+}
+
+// Stats asks for the stats of the last days days.
+func (c *Client) Stats(ctx context.Context, days int) (stats.Stats, error) {
+	var s stats.Stats
+	return s, c.do(ctx, http.MethodGet, "/v1/stats?days="+strconv.Itoa(days), nil, &s)
+}

@@ -1,0 +1,414 @@
+package control
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/profile"
+)
+
+// maxBody caps request bodies; every request is a few hundred bytes.
+const maxBody = 16 << 10
+
+// DefaultSocket returns $XDG_RUNTIME_DIR/crampd/crampd.sock, or a private
+// directory under the temporary directory when there is no runtime
+// directory.
+func DefaultSocket(getenv func(string) string) string {
+	dir := getenv("XDG_RUNTIME_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "crampd-"+strconv.Itoa(os.Getuid()))
+		return filepath.Join(dir, "crampd.sock")
+	}
+	return filepath.Join(dir, "crampd", "crampd.sock")
+}
+
+// ErrRunning means another daemon answers on the socket.
+var ErrRunning = errors.New("crampd is already running")
+
+// Listen opens the control socket at path: its directory is made 0700 and
+// the socket 0600. A stale socket left by a crash is replaced; one that
+// answers belongs to a running daemon, and Listen refuses it.
+func Listen(path string) (net.Listener, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create socket directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("socket directory: %w", err)
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+		return nil, fmt.Errorf("socket directory %s belongs to another user", dir)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("socket directory: %w", err)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("%w (socket %s)", ErrRunning, path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove stale socket: %w", err)
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("socket permissions: %w", err)
+	}
+	return l, nil
+}
+
+type peerKey struct{}
+
+// peerUID reads the connecting process's uid from the kernel (SO_PEERCRED),
+// which a client cannot forge.
+func peerUID(c net.Conn) (int, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return -1, errors.New("not a unix socket")
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	var (
+		cred *unix.Ucred
+		cerr error
+	)
+	err = raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	})
+	if err != nil {
+		return -1, err
+	}
+	if cerr != nil {
+		return -1, cerr
+	}
+	return int(cred.Uid), nil
+}
+
+// CheckPeer allows a peer only when it runs as the daemon's own user.
+func CheckPeer(peer, self int) error {
+	if peer < 0 || peer != self {
+		return fmt.Errorf("peer uid %d is not the daemon's uid %d", peer, self)
+	}
+	return nil
+}
+
+// Server serves the API for a Service.
+type Server struct {
+	svc  Service
+	log  *slog.Logger
+	http *http.Server
+	self int
+}
+
+// NewServer returns a server for svc.
+func NewServer(svc Service, log *slog.Logger) *Server {
+	s := &Server{svc: svc, log: log, self: os.Getuid()}
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			uid, err := peerUID(c)
+			if err != nil {
+				uid = -1
+			}
+			return context.WithValue(ctx, peerKey{}, uid)
+		},
+	}
+	return s
+}
+
+// Serve serves l until Shutdown.
+func (s *Server) Serve(l net.Listener) error {
+	if err := s.http.Serve(l); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Shutdown stops serving, letting requests in progress finish.
+func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
+
+// Handler returns the API's routes, behind the peer check.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", s.status)
+	mux.HandleFunc("GET /v1/upcoming", s.upcoming)
+	mux.HandleFunc("POST /v1/reminders/{id}/ack", s.ack)
+	mux.HandleFunc("POST /v1/reminders/{id}/snooze", s.snooze)
+	mux.HandleFunc("POST /v1/pause", s.pause)
+	mux.HandleFunc("POST /v1/resume", s.resume)
+	mux.HandleFunc("POST /v1/fire", s.fire)
+	mux.HandleFunc("POST /v1/reload", s.reload)
+	mux.HandleFunc("GET /v1/history", s.history)
+	mux.HandleFunc("POST /v1/cramps", s.logCramp)
+	mux.HandleFunc("GET /v1/cramps", s.cramps)
+	mux.HandleFunc("GET /v1/stats", s.stats)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uid, _ := r.Context().Value(peerKey{}).(int)
+		if r.Context().Value(peerKey{}) != nil {
+			if err := CheckPeer(uid, s.self); err != nil {
+				s.log.Warn("control request refused", "err", err)
+				writeError(w, http.StatusForbidden, "forbidden: only the user running crampd may control it")
+				return
+			}
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		mux.ServeHTTP(w, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, Error{Error: msg})
+}
+
+// fail maps an error from the service to a status.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, domain.ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		var perr *profile.Error
+		if errors.As(err, &perr) {
+			writeError(w, http.StatusUnprocessableEntity, err.Error())
+			return
+		}
+		s.log.Error("control request failed", "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+// decode reads one JSON object into v, refusing unknown fields, trailing
+// data and oversized bodies.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", maxBody))
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "malformed JSON body: "+err.Error())
+		return false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		writeError(w, http.StatusBadRequest, "malformed JSON body: more than one value")
+		return false
+	}
+	return true
+}
+
+// intParam reads a positive integer query parameter.
+func intParam(w http.ResponseWriter, r *http.Request, name string, def, max int) (int, bool) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%s must be an integer from 1 to %d", name, max))
+		return 0, false
+	}
+	return n, true
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.Status(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) upcoming(w http.ResponseWriter, r *http.Request) {
+	n, ok := intParam(w, r, "n", 10, 1000)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.svc.Upcoming(n))
+}
+
+func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
+	rec, err := s.svc.Ack(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rec)
+}
+
+func (s *Server) snooze(w http.ResponseWriter, r *http.Request) {
+	var req SnoozeRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	d, err := profile.ParseDuration(req.Duration)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("duration %q: want a duration like 10m or 1h", req.Duration))
+		return
+	}
+	until, err := s.svc.Snooze(r.Context(), r.PathValue("id"), d)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, SnoozeResponse{ID: r.PathValue("id"), Until: until})
+}
+
+func (s *Server) pause(w http.ResponseWriter, r *http.Request) {
+	var req PauseRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	var until time.Time
+	switch {
+	case req.Duration != "" && req.Until != "":
+		writeError(w, http.StatusBadRequest, "give a duration or an until time, not both")
+		return
+	case req.Duration != "":
+		d, err := profile.ParseDuration(req.Duration)
+		if err != nil || d <= 0 {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("duration %q: want a duration like 2h", req.Duration))
+			return
+		}
+		until = s.svc.Now().Add(d)
+	case req.Until != "":
+		c, err := profile.ParseClockString(req.Until)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		until = s.svc.NextClock(c)
+	default:
+		writeError(w, http.StatusBadRequest, "give a duration or an until time")
+		return
+	}
+	if err := s.svc.Pause(r.Context(), until); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, PauseResponse{Until: until})
+}
+
+func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Resume(r.Context()); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) fire(w http.ResponseWriter, r *http.Request) {
+	var req FireRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	o, err := s.svc.Fire(r.Context(), req.What)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.Reload(r.Context()); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	days, ok := intParam(w, r, "days", 7, 366)
+	if !ok {
+		return
+	}
+	recs, err := s.svc.History(r.Context(), days)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, recs)
+}
+
+func (s *Server) logCramp(w http.ResponseWriter, r *http.Request) {
+	var req CrampRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	c := domain.Cramp{Leg: req.Leg, Muscle: req.Muscle, Severity: req.Severity, Symptoms: req.Symptoms, Note: req.Note}
+	if req.At != nil {
+		c.At = *req.At
+	}
+	c, nudge, err := s.svc.LogCramp(r.Context(), c)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, CrampResponse{Cramp: c, Doctor: nudge})
+}
+
+func (s *Server) cramps(w http.ResponseWriter, r *http.Request) {
+	days, ok := intParam(w, r, "days", 30, 3660)
+	if !ok {
+		return
+	}
+	cs, err := s.svc.Cramps(r.Context(), days)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cs)
+}
+
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	days, ok := intParam(w, r, "days", 28, 3660)
+	if !ok {
+		return
+	}
+	st, err := s.svc.Stats(r.Context(), days)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}

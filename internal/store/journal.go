@@ -1,0 +1,313 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/crampd/crampd/internal/domain"
+)
+
+// ErrNotFound means no occurrence has the given ID.
+var ErrNotFound = domain.ErrNotFound
+
+// Record is an occurrence as the log holds it, with what became of it.
+type Record struct {
+	domain.Occurrence
+	Status     domain.Status `json:"status"`
+	Reason     string        `json:"reason,omitempty"`
+	RecordedAt time.Time     `json:"recorded_at"`
+	AckedAt    *time.Time    `json:"acked_at,omitempty"`
+	// Deliveries counts the occurrence's deliveries by status.
+	Deliveries map[domain.Status]int `json:"deliveries,omitempty"`
+}
+
+const recordColumns = `id, kind, rule, at, title, body, why, status, reason, recorded_at, acked_at`
+
+func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
+	var (
+		r                Record
+		kind, at, status string
+		recorded         int64
+		acked            sql.NullInt64
+	)
+	if err := sc.Scan(&r.ID, &kind, &r.Rule, &at, &r.Title, &r.Body, &r.Why, &status, &r.Reason, &recorded, &acked); err != nil {
+		return r, err
+	}
+	r.Kind, r.Status, r.RecordedAt = domain.Kind(kind), domain.Status(status), fromMS(recorded)
+	if acked.Valid {
+		t := fromMS(acked.Int64)
+		r.AckedAt = &t
+	}
+	var err error
+	r.At, err = time.Parse(time.RFC3339Nano, at)
+	return r, err
+}
+
+// Record returns the logged occurrence id.
+func (s *Store) Record(ctx context.Context, id string) (Record, error) {
+	r, err := scanRecord(s.db.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return r, fmt.Errorf("read reminder %s: %w", id, err)
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT status, count(*) FROM deliveries WHERE occurrence_id = ? GROUP BY status", id)
+	if err != nil {
+		return r, fmt.Errorf("read reminder %s: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			status string
+			n      int
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return r, err
+		}
+		if r.Deliveries == nil {
+			r.Deliveries = map[domain.Status]int{}
+		}
+		r.Deliveries[domain.Status(status)] = n
+	}
+	return r, rows.Err()
+}
+
+// Ack marks an occurrence as done and cancels its deliveries still waiting
+// (repeats, a snooze, retries). It returns the record and the outbox rows it
+// cancelled. Acknowledging twice changes nothing.
+func (s *Store) Ack(ctx context.Context, id string, now time.Time) (Record, []int64, error) {
+	var (
+		rec       Record
+		cancelled []int64
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := scanRecord(tx.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status != domain.StatusAcked {
+			if _, err := tx.ExecContext(ctx, "UPDATE occurrences SET status = 'acked', acked_at = ? WHERE id = ?", ms(now), id); err != nil {
+				return err
+			}
+			r.Status, r.AckedAt = domain.StatusAcked, &now
+		}
+		rec = r
+		cancelled, err = cancelPending(ctx, tx, id, 0, now)
+		return err
+	})
+	if err != nil {
+		return Record{}, nil, fmt.Errorf("acknowledge %s: %w", id, err)
+	}
+	return rec, cancelled, nil
+}
+
+// cancelPending cancels the occurrence's pending deliveries of dispatch
+// minDispatch or later and returns their rows.
+func cancelPending(ctx context.Context, tx *sql.Tx, id string, minDispatch int, now time.Time) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'cancelled', updated_at = ?
+		WHERE occurrence_id = ? AND dispatch >= ? AND status = 'pending' RETURNING id`, ms(now), id, minDispatch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var rid int64
+		if err := rows.Scan(&rid); err != nil {
+			return nil, err
+		}
+		out = append(out, rid)
+	}
+	return out, rows.Err()
+}
+
+// Followup is a later sending of a recorded occurrence: a repeat or a
+// snooze.
+type Followup struct {
+	At      time.Time
+	Expires time.Time
+}
+
+// QueueFollowups adds one dispatch per followup for a recorded occurrence,
+// each to every channel, numbered after the dispatches it already has. With
+// replace, the occurrence's waiting followups are cancelled first (a snooze
+// replaces pending repeats). It returns the new deliveries and the rows it
+// cancelled. An acknowledged occurrence gets nothing.
+func (s *Store) QueueFollowups(ctx context.Context, id string, channels []string, fs []Followup, replace bool, now time.Time) ([]domain.Delivery, []int64, error) {
+	var (
+		out       []domain.Delivery
+		cancelled []int64
+	)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out, cancelled = out[:0], cancelled[:0]
+		r, err := scanRecord(tx.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		if err != nil {
+			return err
+		}
+		if r.Status == domain.StatusAcked {
+			return nil
+		}
+		if replace {
+			if cancelled, err = cancelPending(ctx, tx, id, 1, now); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(dispatch), 0) FROM deliveries WHERE occurrence_id = ?", id).Scan(&n); err != nil {
+			return err
+		}
+		for _, f := range fs {
+			n++
+			ds, err := queue(ctx, tx, r.Occurrence, n, channels, f.At, f.Expires, now)
+			if err != nil {
+				return err
+			}
+			out = append(out, ds...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("queue follow-ups of %s: %w", id, err)
+	}
+	return out, cancelled, nil
+}
+
+// History returns the occurrences due in [from, to), newest first, with
+// their deliveries counted by status.
+func (s *Store) History(ctx context.Context, from, to time.Time) ([]Record, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at DESC, id",
+		ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	var out []Record
+	index := map[string]int{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read history: %w", err)
+		}
+		index[r.ID] = len(out)
+		out = append(out, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	drows, err := s.db.QueryContext(ctx, `SELECT d.occurrence_id, d.status, count(*) FROM deliveries d
+		JOIN occurrences o ON o.id = d.occurrence_id
+		WHERE o.scheduled_at >= ? AND o.scheduled_at < ? GROUP BY d.occurrence_id, d.status`, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	defer drows.Close()
+	for drows.Next() {
+		var (
+			id, status string
+			n          int
+		)
+		if err := drows.Scan(&id, &status, &n); err != nil {
+			return nil, err
+		}
+		if i, ok := index[id]; ok {
+			if out[i].Deliveries == nil {
+				out[i].Deliveries = map[domain.Status]int{}
+			}
+			out[i].Deliveries[domain.Status(status)] = n
+		}
+	}
+	return out, drows.Err()
+}
+
+// LastFired returns when the latest occurrence of kind that was sent fell
+// due.
+func (s *Store) LastFired(ctx context.Context, kind domain.Kind) (time.Time, bool, error) {
+	var v sql.NullInt64
+	err := s.db.QueryRowContext(ctx, "SELECT max(scheduled_at) FROM occurrences WHERE kind = ? AND status IN ('fired', 'acked')", string(kind)).Scan(&v)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read last %s: %w", kind, err)
+	}
+	if !v.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMS(v.Int64), true, nil
+}
+
+// AddCramp adds an entry to the cramp journal and returns it with its ID.
+func (s *Store) AddCramp(ctx context.Context, c domain.Cramp, now time.Time) (domain.Cramp, error) {
+	if err := c.Validate(); err != nil {
+		return c, err
+	}
+	err := s.db.QueryRowContext(ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, ms(now)).Scan(&c.ID)
+	if err != nil {
+		return c, fmt.Errorf("log cramp: %w", err)
+	}
+	return c, nil
+}
+
+// Cramps returns the journal entries in [from, to), oldest first.
+func (s *Store) Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note FROM cramps
+		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(to))
+	if err != nil {
+		return nil, fmt.Errorf("read cramps: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Cramp
+	for rows.Next() {
+		var (
+			c        domain.Cramp
+			at       int64
+			symptoms string
+		)
+		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note); err != nil {
+			return nil, fmt.Errorf("read cramps: %w", err)
+		}
+		c.At = fromMS(at)
+		if symptoms != "" {
+			c.Symptoms = strings.Split(symptoms, ",")
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// MetaPauseUntil holds the end of a pause, in unix milliseconds.
+const MetaPauseUntil = "pause_until"
+
+// PauseUntil returns the end of the current pause, if one was set. The
+// caller compares it with the time: an expired pause is no pause.
+func (s *Store) PauseUntil(ctx context.Context) (time.Time, bool, error) {
+	v, ok, err := s.Meta(ctx, MetaPauseUntil)
+	if err != nil || !ok || v == "" {
+		return time.Time{}, false, err
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("read %s: %w", MetaPauseUntil, err)
+	}
+	return fromMS(n), true, nil
+}
+
+// SetPauseUntil pauses deliveries until t; the zero time ends the pause.
+func (s *Store) SetPauseUntil(ctx context.Context, t time.Time) error {
+	v := ""
+	if !t.IsZero() {
+		v = strconv.FormatInt(ms(t), 10)
+	}
+	return s.SetMeta(ctx, MetaPauseUntil, v)
+}
