@@ -1,6 +1,13 @@
 // Package desktop shows reminders as freedesktop notifications on the
 // user's graphical session, through github.com/gen2brain/beeep.
 //
+// Given an OnAction callback, reminders on a D-Bus desktop carry "Done" and
+// "Snooze 10 min" buttons when the notification server advertises the
+// "actions" capability. Those are sent with github.com/esiqveland/notify
+// (the library beeep itself uses) on a private session bus connection that
+// stays open to hear which button was pressed. Without the capability, or
+// without a callback, reminders go through beeep as plain notifications.
+//
 // All reminders use normal urgency, medication included. beeep offers
 // critical urgency only through Alert, which also beeps: without a PC
 // speaker device it writes a BEL byte to os.Stdout, which would corrupt the
@@ -18,6 +25,7 @@ import (
 
 	"github.com/gen2brain/beeep"
 	"github.com/godbus/dbus/v5"
+	"github.com/jonboulle/clockwork"
 
 	"github.com/crampd/crampd/internal/notify"
 )
@@ -33,36 +41,89 @@ const notificationsName = "org.freedesktop.Notifications"
 // and never again.
 var setAppName sync.Once
 
-// Notifier sends reminders to the session's notification server. It is safe
-// for concurrent use.
-type Notifier struct {
-	logger *slog.Logger
+// Options configures a Notifier.
+type Options struct {
+	// Logger receives outage reports; nil discards them.
+	Logger *slog.Logger
+	// OnAction, when set, asks for Done and Snooze buttons and is called
+	// once per notification whose button the user pressed, with the
+	// occurrence the notification showed. It runs on its own goroutine,
+	// one press at a time; it should return promptly, and Close waits for
+	// it. Nil shows no buttons.
+	OnAction func(occurrenceID string, action Action)
+	// Clock ages the notifications remembered for their buttons; nil
+	// means the real clock.
+	Clock clockwork.Clock
+}
 
-	// slot admits one beeep call at a time. beeep takes no context, so a
-	// call to a hung server can only be abandoned, not cancelled; the slot
-	// keeps abandoned calls from piling up.
+// Notifier sends reminders to the session's notification server. It is safe
+// for concurrent use. A Notifier with buttons holds a bus connection and a
+// goroutine once it has shown one; Close releases them.
+type Notifier struct {
+	logger   *slog.Logger
+	onAction func(occurrenceID string, action Action)
+	clock    clockwork.Clock
+
+	// slot admits one call to the desktop at a time. Neither beeep nor
+	// esiqveland/notify takes a context, so a call to a hung server can
+	// only be abandoned, not cancelled; the slot keeps abandoned calls
+	// from piling up.
 	slot chan struct{}
+
+	// loops counts running signal loops, one per connection ever opened
+	// (an old one may still be draining after a reconnect).
+	loops sync.WaitGroup
 
 	mu sync.Mutex
 	// down records that the last attempt found no session bus or no
 	// notification server, so the warning is logged once per outage
 	// rather than once per retry.
 	down bool
+	// plain records that the server last said it cannot show buttons,
+	// so that is logged once rather than per reminder.
+	plain bool
+	// closed is set by Close; no connection is opened after it.
+	closed bool
+	// sess is the private connection for buttons, nil before first use
+	// and after it dropped.
+	sess *session
+	// presses feeds dispatch, which closes dispatched when it returns.
+	// Both are made with the first connection and never replaced.
+	presses    chan press
+	dispatched chan struct{}
 }
 
-// New returns a Notifier that reports outages of the desktop session to
-// logger; a nil logger discards them.
+// New returns a Notifier without buttons that reports outages of the
+// desktop session to logger; a nil logger discards them.
 func New(logger *slog.Logger) *Notifier {
+	return NewWithOptions(Options{Logger: logger})
+}
+
+// NewWithOptions returns a Notifier configured by opts. It starts nothing:
+// the bus connection is opened by the first Notify that wants buttons.
+func NewWithOptions(opts Options) *Notifier {
+	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	clock := opts.Clock
+	if clock == nil {
+		clock = clockwork.NewRealClock()
+	}
 	setAppName.Do(func() { beeep.AppName = AppName })
-	return &Notifier{logger: logger, slot: make(chan struct{}, 1)}
+	return &Notifier{
+		logger:   logger,
+		onAction: opts.OnAction,
+		clock:    clock,
+		slot:     make(chan struct{}, 1),
+	}
 }
 
-// Notify shows m. When there is no session bus or no notification server
-// (crampd running before login, or headless), the error wraps
-// notify.ErrUnavailable and stays retryable: the user may log in later.
+// Notify shows m, with Done and Snooze buttons when the Notifier has an
+// OnAction and the server can show them. When there is no session bus or
+// no notification server (crampd running before login, or headless), the
+// error wraps notify.ErrUnavailable and stays retryable: the user may log
+// in later.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	o := m.Occurrence
 	body := o.Body
@@ -70,7 +131,25 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		body += "\n\n" + o.Why
 	}
 
-	if err := n.send(ctx, o.Title, body); err != nil {
+	if n.onAction != nil && buttonsPlatform {
+		err := n.run(ctx, func() error { return n.showWithButtons(m, o.Title, body) })
+		if err == nil {
+			n.mu.Lock()
+			n.plain = false
+			n.mu.Unlock()
+			n.markUp()
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("show desktop notification: %w", err)
+		}
+		// Whatever stopped the buttons (no bus, no server, a server
+		// without actions), beeep's path below either shows the reminder
+		// plainly or works out whether the desktop is there at all.
+		n.notePlain(err)
+	}
+
+	if err := n.run(ctx, func() error { return beeep.Notify(o.Title, body, "") }); err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("show desktop notification: %w", err)
 		}
@@ -87,8 +166,8 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	return nil
 }
 
-// send runs beeep.Notify, giving up when ctx ends.
-func (n *Notifier) send(ctx context.Context, title, body string) error {
+// run calls f in the slot, giving up when ctx ends.
+func (n *Notifier) run(ctx context.Context, f func() error) error {
 	select {
 	case n.slot <- struct{}{}:
 	case <-ctx.Done():
@@ -97,13 +176,31 @@ func (n *Notifier) send(ctx context.Context, title, body string) error {
 	done := make(chan error, 1)
 	go func() {
 		defer func() { <-n.slot }()
-		done <- beeep.Notify(title, body, "")
+		done <- f()
 	}()
 	select {
 	case err := <-done:
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+}
+
+// notePlain logs why a reminder goes without buttons: once when the server
+// turns out not to support them, and at debug level for anything else,
+// since the plain path reports real outages itself.
+func (n *Notifier) notePlain(err error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case errors.Is(err, errNoActions):
+		if !n.plain {
+			n.plain = true
+			n.logger.Info("notification server cannot show buttons; sending reminders without Done and Snooze")
+		}
+	case errors.Is(err, errClosed):
+	default:
+		n.logger.Debug("desktop buttons unavailable; sending a plain notification", "err", err)
 	}
 }
 
