@@ -167,9 +167,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/cramps", s.logCramp)
 	mux.HandleFunc("GET /v1/cramps", s.cramps)
 	mux.HandleFunc("GET /v1/stats", s.stats)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
-	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		uid, _ := r.Context().Value(peerKey{}).(int)
 		if r.Context().Value(peerKey{}) != nil {
@@ -180,9 +177,35 @@ func (s *Server) Handler() http.Handler {
 			}
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if h, pattern := mux.Handler(r); pattern == "" {
+			// The mux's own 404 and 405 answers are plain text; keep
+			// their status and Allow header but answer in JSON.
+			rec := &statusRecorder{header: http.Header{}}
+			h.ServeHTTP(rec, r)
+			if allow := rec.header.Get("Allow"); allow != "" {
+				w.Header().Set("Allow", allow)
+				writeError(w, rec.status, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
+				return
+			}
+			writeError(w, rec.status, "no such endpoint: "+r.Method+" "+r.URL.Path)
+			return
+		}
+		// ServeHTTP, not the handler found above: it sets path values.
 		mux.ServeHTTP(w, r)
 	})
 }
+
+// statusRecorder captures the status and headers a handler writes.
+type statusRecorder struct {
+	header http.Header
+	status int
+}
+
+func (s *statusRecorder) Header() http.Header { return s.header }
+
+func (s *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+
+func (s *statusRecorder) WriteHeader(code int) { s.status = code }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -107,6 +107,10 @@ func (s *Store) Ack(ctx context.Context, id string, now time.Time) (Record, []in
 	if err != nil {
 		return Record{}, nil, fmt.Errorf("acknowledge %s: %w", id, err)
 	}
+	// Read it back with its deliveries counted.
+	if full, err := s.Record(ctx, id); err == nil {
+		rec = full
+	}
 	return rec, cancelled, nil
 }
 
@@ -188,7 +192,7 @@ func (s *Store) QueueFollowups(ctx context.Context, id string, channels []string
 // their deliveries counted by status.
 func (s *Store) History(ctx context.Context, from, to time.Time) ([]Record, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at DESC, id",
-		ms(from), ms(to))
+		ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
@@ -208,7 +212,7 @@ func (s *Store) History(ctx context.Context, from, to time.Time) ([]Record, erro
 	}
 	drows, err := s.db.QueryContext(ctx, `SELECT d.occurrence_id, d.status, count(*) FROM deliveries d
 		JOIN occurrences o ON o.id = d.occurrence_id
-		WHERE o.scheduled_at >= ? AND o.scheduled_at < ? GROUP BY d.occurrence_id, d.status`, ms(from), ms(to))
+		WHERE o.scheduled_at >= ? AND o.scheduled_at < ? GROUP BY d.occurrence_id, d.status`, ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
@@ -262,7 +266,7 @@ func (s *Store) AddCramp(ctx context.Context, c domain.Cramp, now time.Time) (do
 // Cramps returns the journal entries in [from, to), oldest first.
 func (s *Store) Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note FROM cramps
-		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), ms(to))
+		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read cramps: %w", err)
 	}

@@ -139,6 +139,10 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+// msCeil rounds up to the millisecond, so that a half-open range ending
+// just after an instant includes it.
+func msCeil(t time.Time) int64 { return (t.UnixNano() + 999_999) / 1_000_000 }
+
 func fromMS(v int64) time.Time { return time.UnixMilli(v) }
 
 // Due is an occurrence to record as fired, with the channels that take it.
