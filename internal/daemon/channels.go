@@ -28,6 +28,11 @@ type channelDeps struct {
 	log    *slog.Logger
 	stdout io.Writer
 	getenv func(string) string
+	// onAction receives desktop button presses.
+	onAction func(id string, a desktop.Action)
+	// previous holds the running notifiers; a reload keeps the desktop one,
+	// so that buttons on notifications already shown keep working.
+	previous map[string]notify.Notifier
 }
 
 // buildChannels builds a notifier per configured channel, reading secrets.
@@ -57,7 +62,12 @@ func buildChannel(c profile.Channel, deps channelDeps) (notify.Notifier, error) 
 	case profile.ChannelStdout:
 		return stdout.New(deps.stdout, deps.clock), nil
 	case profile.ChannelDesktop:
-		return desktop.New(deps.log.With("channel", c.Name)), nil
+		if n, ok := deps.previous[c.Name].(*desktop.Notifier); ok {
+			return n, nil
+		}
+		return desktop.NewWithOptions(desktop.Options{
+			Logger: deps.log.With("channel", c.Name), OnAction: deps.onAction, Clock: deps.clock,
+		}), nil
 	case profile.ChannelWebhook:
 		var key []byte
 		if secret != nil {
@@ -117,4 +127,16 @@ func expiresAt(o domain.Occurrence, grace time.Duration, now time.Time) time.Tim
 		e = floor
 	}
 	return e
+}
+
+// closeUnused closes the notifiers of old that next does not reuse.
+func closeUnused(old, next map[string]notify.Notifier) {
+	for name, n := range old {
+		if next[name] == n {
+			continue
+		}
+		if c, ok := n.(interface{ Close() error }); ok {
+			c.Close()
+		}
+	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/notify/desktop"
 	"github.com/crampd/crampd/internal/outbox"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
@@ -209,7 +210,12 @@ func (d *Daemon) load() (*runtime, error) {
 	if err := p.CheckSecrets(d.opts.Getenv); err != nil {
 		return nil, err
 	}
-	notifiers, chs, err := buildChannels(p, channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv})
+	deps := channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv,
+		onAction: func(id string, a desktop.Action) { d.onAction(id, a == desktop.ActionSnooze) }}
+	if old := d.rt.Load(); old != nil {
+		deps.previous = old.notifier
+	}
+	notifiers, chs, err := buildChannels(p, deps)
 	if err != nil {
 		return nil, err
 	}
@@ -372,6 +378,7 @@ func (d *Daemon) Stop() error {
 			<-d.outDone
 		}
 		d.persistLastSeen(d.clock.Now())
+		closeUnused(d.rt.Load().notifier, nil)
 		err = d.Close()
 		d.log.Info("crampd stopped")
 	})
@@ -643,7 +650,9 @@ func (d *Daemon) disarmAll() {
 func (d *Daemon) swap(rt *runtime) {
 	now := d.clock.Now()
 	d.reconcile(now)
+	old := d.rt.Load()
 	d.rt.Store(rt)
+	defer closeUnused(old.notifier, rt.notifier)
 	d.out.SetChannels(rt.notifier)
 	d.disarmAll()
 	d.topUp(now)

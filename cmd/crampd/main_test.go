@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/crampd/crampd/internal/control"
+)
+
+// bin is the crampd binary under test, built once by TestMain.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "crampd-cli")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin = filepath.Join(dir, "crampd")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build crampd: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const cliProfile = `timezone = "UTC"
+[sleep]
+wake = "00:01"
+bed = "23:59"
+[quiet]
+enabled = false
+[[medication]]
+name = "Pill"
+times = ["09:00"]
+[[custom]]
+name = "Check-in"
+cron = "0 9 * * MON"
+title = "Weekly check-in"
+[[channel]]
+type = "stdout"
+`
+
+// env is one user's world: a home, its XDG directories and a profile.
+type env struct {
+	t       *testing.T
+	home    string
+	profile string
+	state   string
+	socket  string
+	vars    []string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	home := t.TempDir()
+	e := &env{t: t, home: home, profile: filepath.Join(home, "profile.toml"), state: filepath.Join(home, "state"),
+		socket: filepath.Join(home, "run", "crampd.sock")}
+	e.vars = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
+		"XDG_STATE_HOME="+filepath.Join(home, "xstate"), "XDG_RUNTIME_DIR="+filepath.Join(home, "xrun"), "NOTIFY_SOCKET=", "TZ=UTC")
+	if err := os.WriteFile(e.profile, []byte(cliProfile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// run runs crampd with args and returns its exit status and output.
+func (e *env) run(args ...string) result {
+	e.t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = e.vars
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// daemon starts `crampd run` and waits until its socket answers.
+func (e *env) daemon() (*exec.Cmd, *lockedBuffer, *lockedBuffer) {
+	e.t.Helper()
+	cmd := exec.Command(bin, "run", "--profile", e.profile, "--state", e.state, "--socket", e.socket)
+	cmd.Env = e.vars
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	c := control.NewClient(e.socket)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, err := c.Status(context.Background()); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("the daemon did not answer on its socket:\n%s", stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cmd, stdout, stderr
+}
+
+// waitFor polls the daemon's stdout until it contains s.
+func waitFor(t *testing.T, b *lockedBuffer, s string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(b.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited for %q in:\n%s", s, b.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var idRE = regexp.MustCompile(`[a-z-]+-[0-9a-f]{12}`)
+
+func TestCommandsAgainstARunningDaemon(t *testing.T) {
+	e := newEnv(t)
+	_, stdout, _ := e.daemon()
+	sock := "--socket=" + e.socket
+
+	r := e.run("status", sock)
+	if r.code != 0 || !strings.Contains(r.stdout, "crampd is running") || !strings.Contains(r.stdout, "outbox:   0 waiting") {
+		t.Fatalf("status: %+v", r)
+	}
+	r = e.run("status", "--json", sock)
+	var st control.Status
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil || st.Zone != "UTC" {
+		t.Fatalf("status --json: %+v", r)
+	}
+
+	r = e.run("next", "-n", "3", "--json", sock)
+	var next []map[string]any
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &next) != nil || len(next) != 3 {
+		t.Fatalf("next: %+v", r)
+	}
+
+	r = e.run("fire", "stretch", sock)
+	id := idRE.FindString(r.stdout)
+	if r.code != 0 || !strings.HasPrefix(id, "stretch-") {
+		t.Fatalf("fire: %+v", r)
+	}
+	waitFor(t, stdout, `"id":"`+id+`"`)
+
+	if r = e.run("snooze", id, "10m", sock); r.code != 0 || !strings.Contains(r.stdout, "Snoozed "+id+" until") {
+		t.Fatalf("snooze: %+v", r)
+	}
+	if r = e.run("ack", id, sock); r.code != 0 || !strings.Contains(r.stdout, "Done: Stretch your calves") {
+		t.Fatalf("ack: %+v", r)
+	}
+	if r = e.run("ack", "stretch-000000000000", sock); r.code != 1 || !strings.Contains(r.stderr, "no such reminder") {
+		t.Fatalf("ack of an unknown id: %+v", r)
+	}
+
+	if r = e.run("pause", "1h", sock); r.code != 0 || !strings.HasPrefix(r.stdout, "Paused until") {
+		t.Fatalf("pause: %+v", r)
+	}
+	if r = e.run("status", sock); !strings.Contains(r.stdout, "paused:   until") {
+		t.Fatalf("status while paused: %s", r.stdout)
+	}
+	if r = e.run("resume", sock); r.code != 0 {
+		t.Fatalf("resume: %+v", r)
+	}
+	if r = e.run("pause", sock); r.code != 2 {
+		t.Fatalf("pause without a duration: %+v", r)
+	}
+
+	r = e.run("cramp", "log", "--severity", "9", "--leg", "left", "--muscle", "calf", "--symptom", "numbness", "--note", "woke me up", sock)
+	if r.code != 0 || !strings.Contains(r.stdout, "Logged cramp #1") || !strings.Contains(r.stdout, "Consider seeing a doctor") {
+		t.Fatalf("cramp log: %+v", r)
+	}
+	waitFor(t, stdout, `"kind":"doctor"`)
+	if r = e.run("cramp", "log", "--severity", "12", sock); r.code != 2 {
+		t.Fatalf("severity 12: %+v", r)
+	}
+	r = e.run("cramp", "list", "--json", sock)
+	var cramps []map[string]any
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &cramps) != nil || len(cramps) != 1 || cramps[0]["note"] != "woke me up" {
+		t.Fatalf("cramp list: %+v", r)
+	}
+	r = e.run("history", "--json", sock)
+	var hist []map[string]any
+	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &hist) != nil || len(hist) != 2 {
+		t.Fatalf("history: %+v", r)
+	}
+	if r = e.run("stats", sock); r.code != 0 || !strings.Contains(r.stdout, "1 cramps on") || !strings.Contains(r.stdout, "stretch") {
+		t.Fatalf("stats: %+v", r)
+	}
+
+	if r = e.run("reload", sock); r.code != 0 || r.stdout != "Profile reloaded.\n" {
+		t.Fatalf("reload: %+v", r)
+	}
+	os.WriteFile(e.profile, []byte("[sleep]\nwake = \"7am\"\n"), 0o600)
+	if r = e.run("reload", sock); r.code != 1 || !strings.Contains(r.stderr, "profile.toml:2:8: sleep.wake:") || !strings.Contains(r.stderr, "keeps its previous profile") {
+		t.Fatalf("reload of a broken profile: %+v", r)
+	}
+	if r = e.run("status", sock); !strings.Contains(r.stdout, "FAILED, previous profile in force") {
+		t.Fatalf("status after a failed reload: %s", r.stdout)
+	}
+}
+
+func TestCommandsWithoutADaemon(t *testing.T) {
+	e := newEnv(t)
+	sock := "--socket=" + e.socket
+	hint := "crampd is not running (no daemon on " + e.socket + "); start it with `systemctl --user start crampd` or `crampd run`"
+
+	for _, args := range [][]string{{"status"}, {"ack", "x"}, {"snooze", "x", "5m"}, {"pause", "1h"}, {"resume"}, {"fire", "stretch"}, {"reload"}} {
+		r := e.run(append(args, sock)...)
+		if r.code != 3 || strings.TrimSpace(r.stderr) != hint {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+
+	// next falls back to the plan.
+	r := e.run("next", "-n", "2", "--profile", e.profile, sock)
+	if r.code != 0 || !strings.Contains(r.stderr, "listing from the profile") || !strings.Contains(r.stdout, "medication") && !strings.Contains(r.stdout, "hydration") {
+		t.Fatalf("next without a daemon: %+v", r)
+	}
+	// A cramp logged offline goes into the state database, and history and
+	// the journal read it from there.
+	r = e.run("cramp", "log", "--at", "03:10", "--leg", "both", "--state", e.state, "--profile", e.profile, sock)
+	if r.code != 0 || !strings.Contains(r.stdout, "Logged cramp #1 at") {
+		t.Fatalf("offline cramp log: %+v", r)
+	}
+	r = e.run("cramp", "list", "--json", "--state", e.state, sock)
+	if r.code != 0 || !strings.Contains(r.stdout, `"leg": "both"`) {
+		t.Fatalf("offline cramp list: %+v", r)
+	}
+	r = e.run("history", "--state", e.state, sock)
+	if r.code != 0 || !strings.Contains(r.stdout, "No reminders") {
+		t.Fatalf("offline history: %+v", r)
+	}
+	// The daemon sees the offline entry once it starts.
+	e.daemon()
+	r = e.run("cramp", "list", sock)
+	if r.code != 0 || !strings.Contains(r.stdout, "#1") {
+		t.Fatalf("cramp list from the daemon: %+v", r)
+	}
+}
+
+func TestSecondDaemonIsRefused(t *testing.T) {
+	e := newEnv(t)
+	e.daemon()
+	r := e.run("run", "--profile", e.profile, "--state", e.state, "--socket", e.socket)
+	if r.code != 1 || !strings.Contains(r.stderr, "already running") {
+		t.Fatalf("second daemon: %+v", r)
+	}
+	// Another socket but the same state directory: refused too.
+	r = e.run("run", "--profile", e.profile, "--state", e.state, "--socket", filepath.Join(e.home, "other.sock"))
+	if r.code != 1 || !strings.Contains(r.stderr, "another crampd uses the state directory") {
+		t.Fatalf("second daemon on the same state: %+v", r)
+	}
+}
