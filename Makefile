@@ -16,6 +16,7 @@ lint:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/profile
+	$(GO) test -run '^$$' -fuzz FuzzRequests -fuzztime 30s ./internal/control
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -35,6 +35,10 @@ type = "stdout"
 
 // startDaemon runs a daemon with a real control socket on a fake clock.
 func startDaemon(t *testing.T) (*daemon.Daemon, string, *clockwork.FakeClock) {
+	return startDaemonFor(t)
+}
+
+func startDaemonFor(t testing.TB) (*daemon.Daemon, string, *clockwork.FakeClock) {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "profile.toml")
