@@ -61,6 +61,7 @@ type sandbox struct {
 
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
+	trackSources()
 	dir := t.TempDir()
 	s := &sandbox{t: t, dir: dir, profile: filepath.Join(dir, "profile.toml"), state: filepath.Join(dir, "state")}
 	for _, kv := range os.Environ() {

@@ -2,10 +2,12 @@ package e2e
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -62,4 +64,35 @@ func findModuleRoot() (string, error) {
 		return "", fmt.Errorf("not inside a module (go env GOMOD = %q)", gomod)
 	}
 	return filepath.Dir(gomod), nil
+}
+
+// trackOnce makes trackSources read the tree once per test binary run.
+var trackOnce sync.Once
+
+// trackSources reads every file in the repository that a build of crampd
+// could use. go test replays a cached pass unless the test binary or a file
+// a test opened has changed, and the crampd under test is built by a child
+// go command whose reads the cache cannot see; without this, editing the
+// daemon would replay an old pass of these tests. It must run inside a
+// test, since go test logs only the files opened there.
+func trackSources() {
+	trackOnce.Do(func() {
+		filepath.WalkDir(moduleRoot, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				// Another engineer may be moving files; what cannot be
+				// read cannot be built either.
+				return nil
+			}
+			if d.IsDir() {
+				if path != moduleRoot && (strings.HasPrefix(d.Name(), ".") || d.Name() == "bin") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if d.Type().IsRegular() {
+				os.ReadFile(path)
+			}
+			return nil
+		})
+	})
 }
