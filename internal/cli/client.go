@@ -303,17 +303,34 @@ they are printed, and the daemon keeps the schedule it had.`,
 	return cmd
 }
 
-// offline opens the state database directly, for commands that work
-// without a daemon.
-func offline(state string, env Env) (*store.Store, error) {
+// daemonOrStore runs fromDaemon; when no daemon answers, it says so on
+// stderr and runs fromStore on the state database instead, for commands
+// that must work without a daemon.
+func daemonOrStore(c *control.Client, env Env, state, instead string, fromDaemon func() error, fromStore func(*store.Store) error) error {
+	err := fromDaemon()
+	if !errors.Is(err, control.ErrNotRunning) {
+		if err != nil {
+			return clientError(c, err)
+		}
+		return nil
+	}
+	fmt.Fprintln(env.Stderr, notRunning(c)+"; "+instead)
 	if state == "" {
 		state = store.DefaultDir(env.Getenv)
 	}
 	st, err := store.Open(context.Background(), state)
 	if err != nil {
-		return nil, fail(exitProblem, err)
+		return fail(exitProblem, err)
 	}
-	return st, nil
+	defer st.Close()
+	if err := fromStore(st); err != nil {
+		var ee *exitError
+		if errors.As(err, &ee) {
+			return err
+		}
+		return fail(exitProblem, err)
+	}
+	return nil
 }
 
 func newHistoryCmd(env Env) *cobra.Command {
@@ -334,19 +351,16 @@ state database directly.`,
 				return fail(exitUsage, errors.New("crampd history: --days must be between 1 and 366"))
 			}
 			c := f.client(env)
-			recs, err := c.History(cmd.Context(), days)
-			if errors.Is(err, control.ErrNotRunning) {
-				fmt.Fprintln(env.Stderr, notRunning(c)+"; reading the state database")
-				st, oerr := offline(state, env)
-				if oerr != nil {
-					return oerr
-				}
-				defer st.Close()
-				now := env.Clock.Now()
-				recs, err = st.History(cmd.Context(), now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
-			}
+			var recs []store.Record
+			err := daemonOrStore(c, env, state, "reading the state database",
+				func() (err error) { recs, err = c.History(cmd.Context(), days); return err },
+				func(st *store.Store) (err error) {
+					now := env.Clock.Now()
+					recs, err = st.History(cmd.Context(), now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
+					return err
+				})
 			if err != nil {
-				return clientError(c, err)
+				return err
 			}
 			if f.json {
 				if recs == nil {
@@ -420,22 +434,19 @@ database, and the daemon checks it when it next starts.`,
 				return fail(exitUsage, fmt.Errorf("crampd cramp log: %w", err))
 			}
 			cl := f.client(env)
-			r, err := cl.LogCramp(cmd.Context(), req)
-			if errors.Is(err, control.ErrNotRunning) {
-				fmt.Fprintln(env.Stderr, notRunning(cl)+"; writing to the state database")
-				st, oerr := offline(state, env)
-				if oerr != nil {
-					return oerr
-				}
-				defer st.Close()
-				c.At = env.Clock.Now()
-				if req.At != nil {
-					c.At = *req.At
-				}
-				r.Cramp, err = st.AddCramp(cmd.Context(), c, env.Clock.Now())
-			}
+			var r control.CrampResponse
+			err := daemonOrStore(cl, env, state, "writing to the state database",
+				func() (err error) { r, err = cl.LogCramp(cmd.Context(), req); return err },
+				func(st *store.Store) (err error) {
+					c.At = env.Clock.Now()
+					if req.At != nil {
+						c.At = *req.At
+					}
+					r.Cramp, err = st.AddCramp(cmd.Context(), c, env.Clock.Now())
+					return err
+				})
 			if err != nil {
-				return clientError(cl, err)
+				return err
 			}
 			fmt.Fprintf(env.Stdout, "Logged cramp #%d at %s.\n", r.Cramp.ID, r.Cramp.At.In(loc).Format("Mon 15:04"))
 			if r.Doctor != nil {
@@ -487,19 +498,16 @@ func newCrampListCmd(env Env) *cobra.Command {
 				return fail(exitUsage, errors.New("crampd cramp list: --days must be between 1 and 3660"))
 			}
 			c := f.client(env)
-			cs, err := c.Cramps(cmd.Context(), days)
-			if errors.Is(err, control.ErrNotRunning) {
-				fmt.Fprintln(env.Stderr, notRunning(c)+"; reading the state database")
-				st, oerr := offline(state, env)
-				if oerr != nil {
-					return oerr
-				}
-				defer st.Close()
-				now := env.Clock.Now()
-				cs, err = st.Cramps(cmd.Context(), now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
-			}
+			var cs []domain.Cramp
+			err := daemonOrStore(c, env, state, "reading the state database",
+				func() (err error) { cs, err = c.Cramps(cmd.Context(), days); return err },
+				func(st *store.Store) (err error) {
+					now := env.Clock.Now()
+					cs, err = st.Cramps(cmd.Context(), now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
+					return err
+				})
 			if err != nil {
-				return clientError(c, err)
+				return err
 			}
 			if f.json {
 				if cs == nil {
@@ -556,22 +564,19 @@ other nights. These are plain counts: they do not show what causes what.`,
 				return fail(exitUsage, errors.New("crampd stats: --days must be between 1 and 3660"))
 			}
 			c := f.client(env)
-			s, err := c.Stats(cmd.Context(), days)
-			if errors.Is(err, control.ErrNotRunning) {
-				fmt.Fprintln(env.Stderr, notRunning(c)+"; reading the state database")
-				p, perr := loadProfile(profilePath(path, env))
-				if perr != nil {
-					return perr
-				}
-				st, oerr := offline(state, env)
-				if oerr != nil {
-					return oerr
-				}
-				defer st.Close()
-				s, err = stats.Load(cmd.Context(), st, p, env.Clock.Now(), days)
-			}
+			var s stats.Stats
+			err := daemonOrStore(c, env, state, "reading the state database",
+				func() (err error) { s, err = c.Stats(cmd.Context(), days); return err },
+				func(st *store.Store) error {
+					p, err := loadProfile(profilePath(path, env))
+					if err != nil {
+						return err
+					}
+					s, err = stats.Load(cmd.Context(), st, p, env.Clock.Now(), days)
+					return err
+				})
 			if err != nil {
-				return clientError(c, err)
+				return err
 			}
 			if f.json {
 				return writeJSON(env.Stdout, s)

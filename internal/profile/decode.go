@@ -156,11 +156,20 @@ func (t *table) str(key string) (string, bool) {
 	return s, true
 }
 
+// need reports whether a required key is present, reporting it missing
+// (described by what) against the table when it is not.
+func (t *table) need(key, what string) bool {
+	if t.has(key) {
+		return true
+	}
+	t.forget(key)
+	t.d.errorf(t.path, "missing %s", what)
+	return false
+}
+
 // required reads a string that must be present and non-blank.
 func (t *table) required(key, what string) (string, bool) {
-	if !t.has(key) {
-		t.forget(key)
-		t.d.errorf(t.path, "missing %s (%s = ...)", what, key)
+	if !t.need(key, what+" ("+key+" = ...)") {
 		return "", false
 	}
 	s, ok := t.str(key)

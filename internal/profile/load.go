@@ -382,34 +382,32 @@ func (d *decoder) clocks(t *table, key string, def []Clock) []Clock {
 	return out
 }
 
+// uniqueName reads an entry's required name and reports a name that an
+// earlier entry of the same array already has.
+func (d *decoder) uniqueName(t *table, seen map[string]bool, array, what string) string {
+	name, _ := t.required("name", what)
+	if name != "" {
+		if seen[name] {
+			d.errorf(t.child("name"), "another [[%s]] is already named %q", array, name)
+		}
+		seen[name] = true
+	}
+	return name
+}
+
 func (d *decoder) exercises(root *table) []Exercise {
 	var out []Exercise
 	seen := map[string]bool{}
 	for _, t := range root.tables("exercise") {
 		var e Exercise
-		e.Name, _ = t.required("name", "exercise name")
-		if e.Name != "" {
-			if seen[e.Name] {
-				d.errorf(t.child("name"), "another [[exercise]] is already named %q", e.Name)
-			}
-			seen[e.Name] = true
-		}
-		if !t.has("days") {
-			t.forget("days")
-			d.errorf(t.path, "missing days (days = [\"tue\", \"thu\"], or \"daily\", \"weekdays\", \"weekends\")")
-		} else {
+		e.Name = d.uniqueName(t, seen, "exercise", "exercise name")
+		if t.need("days", `days (days = ["tue", "thu"], or "daily", "weekdays", "weekends")`) {
 			e.Days = d.days(t, "days", Daily)
 		}
-		if !t.has("start") {
-			t.forget("start")
-			d.errorf(t.path, "missing start time (start = \"18:30\")")
-		} else {
+		if t.need("start", `start time (start = "18:30")`) {
 			e.Start, _ = t.clock("start", 0)
 		}
-		if !t.has("duration") {
-			t.forget("duration")
-			d.errorf(t.path, "missing duration (duration = \"45m\")")
-		} else {
+		if t.need("duration", `duration (duration = "45m")`) {
 			e.Duration = t.duration("duration", 0, time.Minute, 12*time.Hour)
 		}
 		e.Intensity = Moderate
@@ -432,17 +430,8 @@ func (d *decoder) medications(root *table) []Medication {
 	seen := map[string]bool{}
 	for _, t := range root.tables("medication") {
 		var m Medication
-		m.Name, _ = t.required("name", "medication name")
-		if m.Name != "" {
-			if seen[m.Name] {
-				d.errorf(t.child("name"), "another [[medication]] is already named %q", m.Name)
-			}
-			seen[m.Name] = true
-		}
-		if !t.has("times") {
-			t.forget("times")
-			d.errorf(t.path, "missing dose times (times = [\"09:00\"])")
-		} else {
+		m.Name = d.uniqueName(t, seen, "medication", "medication name")
+		if t.need("times", `dose times (times = ["09:00"])`) {
 			m.Times = d.clocks(t, "times", nil)
 			if len(m.Times) == 0 {
 				d.errorf(t.child("times"), "no dose times given")
@@ -477,13 +466,7 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 	seen := map[string]bool{}
 	for _, t := range root.tables("custom") {
 		var c Custom
-		c.Name, _ = t.required("name", "reminder name")
-		if c.Name != "" {
-			if seen[c.Name] {
-				d.errorf(t.child("name"), "another [[custom]] is already named %q", c.Name)
-			}
-			seen[c.Name] = true
-		}
+		c.Name = d.uniqueName(t, seen, "custom", "reminder name")
 		c.Title, _ = t.required("title", "title")
 		c.Message, _ = t.str("message")
 		c.Why, _ = t.str("why")
