@@ -49,8 +49,9 @@ const (
 	horizon = time.Hour
 	// maxCatchUp bounds how far back a start scans for missed reminders.
 	maxCatchUp = 7 * 24 * time.Hour
-	// lastSeenEvery is how often the last-seen instant is persisted while
-	// idle; firing persists it too.
+	// lastSeenEvery is how often the reconciled high-water mark is
+	// persisted; a restart rescans at most this much (plus a tick) of what
+	// the store already holds.
 	lastSeenEvery = 5 * time.Minute
 	// stopGrace is how long in-flight deliveries get on shutdown.
 	stopGrace = 5 * time.Second
@@ -266,7 +267,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	d.lastReconciled = from
 	d.reconcile(now)
 	d.topUp(now)
-	d.persistLastSeen(now)
+	d.persistLastSeen()
 
 	runCtx := d.runCtx
 	d.loopDone = make(chan struct{})
@@ -377,7 +378,7 @@ func (d *Daemon) Stop() error {
 			<-d.loopDone
 			<-d.outDone
 		}
-		d.persistLastSeen(d.clock.Now())
+		d.persistLastSeen()
 		closeUnused(d.rt.Load().notifier, nil)
 		err = d.Close()
 		d.log.Info("crampd stopped")
@@ -445,8 +446,8 @@ func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
 			now := d.clock.Now()
 			d.reconcile(now)
 			d.topUp(now)
-			if now.Sub(d.lastPersisted) >= lastSeenEvery || now.Before(d.lastPersisted) {
-				d.persistLastSeen(now)
+			if d.lastReconciled.Sub(d.lastPersisted) >= lastSeenEvery || d.lastReconciled.Before(d.lastPersisted) {
+				d.persistLastSeen()
 			}
 		case req := <-d.reloads:
 			d.swap(req.rt)
@@ -477,16 +478,20 @@ func (d *Daemon) reconcile(now time.Time) {
 	rt := d.rt.Load()
 	// The plan window is half-open; include now itself.
 	occs := plan.Build(rt.profile, from, now.Add(time.Nanosecond))
-	d.lastReconciled = now
-	d.fire(occs, now)
+	if d.fire(occs, now) {
+		// Only once everything up to now is recorded does the window move
+		// on; after a failed write the next tick tries the same window.
+		d.lastReconciled = now
+	}
 }
 
 // fire decides, for each occurrence, whether it fires now, was missed, or
 // came early, then records and delivers. Recording happens in one
-// transaction before any delivery is attempted.
-func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
+// transaction before any delivery is attempted. It reports whether
+// everything was recorded.
+func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 	if len(occs) == 0 {
-		return
+		return true
 	}
 	rt := d.rt.Load()
 	var due []store.Due
@@ -522,7 +527,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 			// Nothing was recorded, so nothing is marked handled: the next
 			// tick tries again within the grace window.
 			d.log.Error("cannot record due reminders; will retry", "count", len(due), "err", err)
-			return
+			return false
 		}
 		d.out.Submit(deliveries)
 		recorded := map[string]bool{}
@@ -534,13 +539,12 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 				d.log.Info("reminder due", "id", o.ID, "kind", o.Kind, "title", o.Title, "late_ms", now.Sub(o.At).Milliseconds())
 			}
 		}
-		d.persistLastSeen(now)
 	}
 	if len(missed) > 0 {
 		ids, err := d.store.RecordUnfired(ctx, now, missed, domain.StatusMissed, "past its grace window")
 		if err != nil {
 			d.log.Error("cannot record missed reminders; will retry", "count", len(missed), "err", err)
-			return
+			return false
 		}
 		d.logMissed(missed, ids)
 	}
@@ -548,7 +552,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 		ids, err := d.store.RecordUnfired(ctx, now, skipped, domain.StatusSkipped, "paused")
 		if err != nil {
 			d.log.Error("cannot record skipped reminders; will retry", "count", len(skipped), "err", err)
-			return
+			return false
 		}
 		if len(ids) > 0 {
 			d.log.Info("reminders skipped: crampd is paused", "count", len(ids), "until", time.UnixMilli(d.pauseUntil.Load()).Format(time.RFC3339))
@@ -563,6 +567,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) {
 	if d.firedHook != nil && len(fired) > 0 {
 		d.firedHook(fired)
 	}
+	return true
 }
 
 // logMissed logs newly recorded missed reminders: one line each for a few,
@@ -667,12 +672,14 @@ func (d *Daemon) prune(now time.Time) {
 	}
 }
 
-func (d *Daemon) persistLastSeen(now time.Time) {
-	if err := d.store.SetLastSeen(context.Background(), now); err != nil {
+// persistLastSeen stores how far reconciling has got: everything due before
+// it is recorded, so the next start scans from there.
+func (d *Daemon) persistLastSeen() {
+	if err := d.store.SetLastSeen(context.Background(), d.lastReconciled); err != nil {
 		d.log.Warn("cannot persist last-seen time", "err", err)
 		return
 	}
-	d.lastPersisted = now
+	d.lastPersisted = d.lastReconciled
 }
 
 // nextDescription names the next armed reminder, for logs.
