@@ -82,15 +82,18 @@ func (p *proc) exited() bool {
 	}
 }
 
-// kill sends sig to the child, or to its whole group, unless it has
-// already been reaped (its pid may then belong to someone else).
+// kill sends sig to the child's whole group, or to the child alone unless
+// it has been reaped (its pid may then belong to someone else). A group
+// outlives its leader, and its id cannot be reused while any member is
+// left, so it is signalled even after the leader exits: go run's own
+// child is still in it.
 func (p *proc) kill(sig syscall.Signal) {
-	if p.exited() {
-		return
-	}
 	pid := p.pid()
-	if p.group {
+	switch {
+	case p.group:
 		pid = -pid
+	case p.exited():
+		return
 	}
 	if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		p.t.Errorf("signal %s %v: %v", p.name, sig, err)
