@@ -59,6 +59,8 @@ type sandbox struct {
 	env     []string
 }
 
+// newSandbox creates the directories and the environment for crampd to
+// run in: the test's own, minus what inheritedOut lists.
 func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	trackSources()

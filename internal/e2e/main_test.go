@@ -24,6 +24,8 @@ func TestMain(m *testing.M) {
 	os.Exit(buildAndRun(m))
 }
 
+// buildAndRun returns an exit status rather than exiting, so that its
+// deferred removal of the binary runs.
 func buildAndRun(m *testing.M) int {
 	root, err := findModuleRoot()
 	if err != nil {
