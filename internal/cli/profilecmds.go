@@ -77,9 +77,9 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 // summary describes a valid profile in one line.
 func summary(p *profile.Profile, now time.Time) string {
 	n := len(plan.Days(p, now, 1))
-	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %d reminders in the next 24 hours",
+	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %s in the next 24 hours",
 		p.Path, p.Location, count(len(p.Exercises), "exercise session"), count(len(p.Medications), "medication"),
-		count(len(p.Customs), "custom reminder"), count(len(p.Channels), "channel"), n)
+		count(len(p.Customs), "custom reminder"), count(len(p.Channels), "channel"), count(n, "reminder"))
 }
 
 func count(n int, noun string) string {

@@ -95,13 +95,19 @@ func (d *Daemon) Status(ctx context.Context) (control.Status, error) {
 	return s, nil
 }
 
-// Upcoming returns the next n planned occurrences after now.
+// Upcoming returns the next n planned occurrences after now. It widens the
+// window from an hour until it holds n, so that a profile with a reminder
+// every few seconds is not planned days ahead to find the next one.
 func Upcoming(p *profile.Profile, now time.Time, n int) []domain.Occurrence {
+	from := now.Add(time.Nanosecond)
 	var out []domain.Occurrence
-	for from := now.Add(time.Nanosecond); len(out) < n; {
-		to := from.AddDate(0, 0, 7)
+	for span := time.Hour; len(out) < n; span *= 2 {
+		to := now.Add(span)
+		if limit := now.AddDate(0, 0, plan.MaxDays); to.After(limit) {
+			to = limit
+		}
 		out = append(out, plan.Build(p, from, to)...)
-		if to.Sub(now) > plan.MaxDays*24*time.Hour {
+		if !to.Before(now.AddDate(0, 0, plan.MaxDays)) {
 			break
 		}
 		from = to

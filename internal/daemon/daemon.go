@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,9 +45,12 @@ const (
 	// also catches anything a job did not fire.
 	sentinelEvery = 30 * time.Second
 	// horizon is how far ahead jobs are armed; the window is topped up
-	// when less than half of it remains. An hour keeps the job count (and
-	// start-up time) small even for profiles with thousands of reminders.
+	// when less than half of it remains.
 	horizon = time.Hour
+	// maxArmed caps the jobs armed at once (one per instant), so that
+	// start-up and reloads stay fast for dense schedules; the sentinel tops
+	// the window up as it drains.
+	maxArmed = 256
 	// maxCatchUp bounds how far back a start scans for missed reminders.
 	maxCatchUp = 7 * 24 * time.Hour
 	// lastSeenEvery is how often the reconciled high-water mark is
@@ -106,15 +110,18 @@ type Daemon struct {
 
 	rt atomic.Pointer[runtime]
 
-	// due carries occurrences from gocron jobs to the loop.
-	due chan domain.Occurrence
+	// due carries the occurrences of one instant from its gocron job to
+	// the loop.
+	due chan []domain.Occurrence
 	// reloads carries validated runtimes to the loop.
 	reloads chan reloadReq
 	// pings lets the watchdog check that the loop is alive.
 	pings chan chan struct{}
 
 	// The loop goroutine owns the fields below.
-	armed          map[string]uuid.UUID
+	// armed holds one job per instant (unix nanoseconds); armedUntil is the
+	// end of the window whose instants are armed.
+	armed          map[int64]uuid.UUID
 	armedUntil     time.Time
 	handled        map[string]time.Time
 	lastReconciled time.Time
@@ -159,10 +166,10 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		opts:    opts,
 		clock:   opts.Clock,
 		log:     opts.Logger,
-		due:     make(chan domain.Occurrence, 1024),
+		due:     make(chan []domain.Occurrence, 64),
 		reloads: make(chan reloadReq),
 		pings:   make(chan chan struct{}),
-		armed:   map[string]uuid.UUID{},
+		armed:   map[int64]uuid.UUID{},
 		handled: map[string]time.Time{},
 	}
 	rt, err := d.load()
@@ -428,15 +435,14 @@ func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
 		select {
 		case <-ctx.Done():
 			return
-		case o := <-d.due:
-			batch := []domain.Occurrence{o}
+		case batch := <-d.due:
 			// Group everything already waiting into one transaction: a
 			// thousand reminders due in the same second cost one commit.
 		drain:
 			for len(batch) < 4096 {
 				select {
-				case o := <-d.due:
-					batch = append(batch, o)
+				case more := <-d.due:
+					batch = append(batch, more...)
 				default:
 					break drain
 				}
@@ -504,8 +510,8 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 		if o.At.After(now.Add(early)) {
 			// A job ran before its instant: the wall clock went back
 			// after it was armed. Arm it again for its real instant.
-			d.disarm(o.ID)
-			d.arm(o)
+			d.disarm(o.At)
+			d.arm([]domain.Occurrence{o})
 			continue
 		}
 		grace := rt.profile.Grace[o.Kind]
@@ -529,7 +535,6 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 			d.log.Error("cannot record due reminders; will retry", "count", len(due), "err", err)
 			return false
 		}
-		d.out.Submit(deliveries)
 		recorded := map[string]bool{}
 		for _, del := range deliveries {
 			recorded[del.Occurrence.ID] = true
@@ -539,6 +544,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 				d.log.Info("reminder due", "id", o.ID, "kind", o.Kind, "title", o.Title, "late_ms", now.Sub(o.At).Milliseconds())
 			}
 		}
+		d.out.Submit(deliveries)
 	}
 	if len(missed) > 0 {
 		ids, err := d.store.RecordUnfired(ctx, now, missed, domain.StatusMissed, "past its grace window")
@@ -561,7 +567,9 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 	for _, group := range [][]domain.Occurrence{fired, missed, skipped} {
 		for _, o := range group {
 			d.handled[o.ID] = o.At
-			d.disarm(o.ID)
+			// Everything due at an instant is handled together, so its
+			// job (which may not have run yet) has nothing left to do.
+			d.disarm(o.At)
 		}
 	}
 	if d.firedHook != nil && len(fired) > 0 {
@@ -592,10 +600,10 @@ func (d *Daemon) logMissed(occs []domain.Occurrence, ids []string) {
 	}
 }
 
-// topUp arms jobs for the occurrences in the next horizon that are not
-// armed yet, when less than half of the horizon is armed.
+// topUp arms jobs for the instants of the next horizon that are not armed
+// yet, up to maxArmed, when the armed window runs low.
 func (d *Daemon) topUp(now time.Time) {
-	if d.armedUntil.Sub(now) > horizon/2 {
+	if len(d.armed) >= maxArmed/2 && d.armedUntil.Sub(now) > horizon/2 {
 		return
 	}
 	from := d.armedUntil
@@ -603,44 +611,67 @@ func (d *Daemon) topUp(now time.Time) {
 		from = d.lastReconciled
 	}
 	until := now.Add(horizon)
-	for _, o := range plan.Build(d.rt.Load().profile, from, until) {
-		if _, done := d.handled[o.ID]; !done {
-			d.arm(o)
+	occs := plan.Build(d.rt.Load().profile, from, until)
+	for len(occs) > 0 {
+		n := 1
+		for n < len(occs) && occs[n].At.Equal(occs[0].At) {
+			n++
 		}
+		if len(d.armed) >= maxArmed {
+			// The window ends at the first instant left unarmed.
+			until = occs[0].At
+			break
+		}
+		d.arm(occs[:n])
+		occs = occs[n:]
 	}
 	d.armedUntil = until
 	d.prune(now)
 }
 
-// arm creates the one-time job for o.
-func (d *Daemon) arm(o domain.Occurrence) {
-	if _, ok := d.armed[o.ID]; ok {
+// arm creates the one-time job that hands the occurrences of one instant to
+// the loop, leaving out those already handled.
+func (d *Daemon) arm(occs []domain.Occurrence) {
+	at := occs[0].At
+	if _, ok := d.armed[at.UnixNano()]; ok {
+		return
+	}
+	todo := make([]domain.Occurrence, 0, len(occs))
+	tags := []string{"occurrence"}
+	for _, o := range occs {
+		if _, done := d.handled[o.ID]; !done {
+			todo = append(todo, o)
+			tags = append(tags, "kind:"+string(o.Kind), "rule:"+o.Rule)
+		}
+	}
+	if len(todo) == 0 {
 		return
 	}
 	j, err := d.sched.NewJob(
-		gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(o.At)),
+		gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(at)),
 		gocron.NewTask(func() {
 			select {
-			case d.due <- o:
+			case d.due <- todo:
 			case <-d.runCtx.Done():
-				// Stopping: the next start's catch-up handles it.
+				// Stopping: the next start's catch-up handles them.
 			}
 		}),
-		gocron.WithName(o.ID),
-		gocron.WithTags("occurrence", "kind:"+string(o.Kind), "rule:"+o.Rule),
+		gocron.WithName(at.UTC().Format(time.RFC3339Nano)),
+		gocron.WithTags(slices.Compact(slices.Sorted(slices.Values(tags)))...),
 	)
 	if err != nil {
-		// In the past already: the next tick's reconcile fires it.
-		d.log.Debug("cannot arm reminder", "id", o.ID, "at", o.At, "err", err)
+		// In the past already: the next tick's reconcile fires them.
+		d.log.Debug("cannot arm reminders", "at", at, "err", err)
 		return
 	}
-	d.armed[o.ID] = j.ID()
+	d.armed[at.UnixNano()] = j.ID()
 }
 
-func (d *Daemon) disarm(id string) {
-	if jid, ok := d.armed[id]; ok {
+// disarm removes the job of one instant.
+func (d *Daemon) disarm(at time.Time) {
+	if jid, ok := d.armed[at.UnixNano()]; ok {
 		_ = d.sched.RemoveJob(jid)
-		delete(d.armed, id)
+		delete(d.armed, at.UnixNano())
 	}
 }
 
@@ -682,13 +713,12 @@ func (d *Daemon) persistLastSeen() {
 	d.lastPersisted = d.lastReconciled
 }
 
-// nextDescription names the next armed reminder, for logs.
+// nextDescription names the next reminder, for logs.
 func (d *Daemon) nextDescription() string {
-	now := d.clock.Now()
-	for _, o := range plan.Build(d.rt.Load().profile, now, now.Add(48*time.Hour)) {
+	for _, o := range Upcoming(d.rt.Load().profile, d.clock.Now(), 1) {
 		return fmt.Sprintf("%s %s at %s", o.Kind, o.ID, o.At.Format(time.RFC3339))
 	}
-	return "none in the next 48 hours"
+	return "none planned"
 }
 
 func (d *Daemon) armedCount() int { return len(d.sched.Jobs()) }

@@ -521,3 +521,25 @@ func mapsEqual(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// BenchmarkStart measures New and Start, up to the point where systemd is
+// told READY=1, on the example profile (a demo reminder every 10 seconds).
+func BenchmarkStart(b *testing.B) {
+	for b.Loop() {
+		dir := b.TempDir()
+		d, err := daemon.New(context.Background(), daemon.Options{
+			ProfilePath: "../../config/example.toml", StateDir: filepath.Join(dir, "state"),
+			Clock: clockwork.NewRealClock(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+			Getenv: func(string) string { return "" }, Stdout: io.Discard,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := d.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		d.Stop()
+		b.StartTimer()
+	}
+}

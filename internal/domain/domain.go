@@ -68,13 +68,20 @@ func KindList() string {
 // Order returns k's position in Kinds, used to break ties between reminders
 // due at the same instant so that output is deterministic.
 func (k Kind) Order() int {
-	for i, c := range Kinds() {
-		if c == k {
-			return i
-		}
+	if i, ok := kindOrder[k]; ok {
+		return i
 	}
-	return len(Kinds())
+	return len(kindOrder)
 }
+
+// kindOrder indexes Kinds; plans sort by it often.
+var kindOrder = func() map[Kind]int {
+	m := map[Kind]int{}
+	for i, k := range Kinds() {
+		m[k] = i
+	}
+	return m
+}()
 
 // Occurrence is one planned firing of a reminder. The plan produces them;
 // the daemon records, delivers, acknowledges and snoozes them by ID.
@@ -97,9 +104,14 @@ type Occurrence struct {
 // OccurrenceID derives the stable ID of the occurrence of rule (of kind k) at
 // instant at. The zone of at does not matter, only the instant.
 func OccurrenceID(k Kind, rule string, at time.Time) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s", k, rule, at.UTC().Format(time.RFC3339Nano))
-	return string(k) + "-" + hex.EncodeToString(h.Sum(nil))[:12]
+	buf := make([]byte, 0, len(k)+len(rule)+40)
+	buf = append(buf, k...)
+	buf = append(buf, 0)
+	buf = append(buf, rule...)
+	buf = append(buf, 0)
+	buf = at.UTC().AppendFormat(buf, time.RFC3339Nano)
+	sum := sha256.Sum256(buf)
+	return string(k) + "-" + hex.EncodeToString(sum[:6])
 }
 
 // Status is where an occurrence or a delivery stands.
