@@ -114,12 +114,9 @@ later plan updates events rather than duplicating them.`,
 			if asJSON && asICS {
 				return fail(exitUsage, errors.New("crampd plan: --json and --ics cannot be used together; choose one output"))
 			}
-			p, err := loadProfile(profilePath(path, env))
-			if err != nil {
-				return err
-			}
 			start := env.Clock.Now()
 			if from != "" {
+				var err error
 				start, err = time.Parse(time.RFC3339, from)
 				if err != nil {
 					return fail(exitUsage, fmt.Errorf("crampd plan: --from %q is not an RFC 3339 time like 2027-03-14T00:00:00-05:00", from))
@@ -127,6 +124,10 @@ later plan updates events rather than duplicating them.`,
 			}
 			if days < 1 || days > plan.MaxDays {
 				return fail(exitUsage, fmt.Errorf("crampd plan: --days must be between 1 and %d", plan.MaxDays))
+			}
+			p, err := loadProfile(profilePath(path, env))
+			if err != nil {
+				return err
 			}
 			occs := plan.Days(p, start, days)
 			if asJSON {
