@@ -79,12 +79,19 @@ func Start(s Spec) (*Crampd, error) {
 		sock.Close()
 		return nil, err
 	}
+	// Each run gets its own runtime directory, where crampd puts its
+	// control socket, so that daemons running side by side do not collide.
+	runtimeDir := filepath.Join(s.Dir, "run-"+s.Tag)
+	if err := os.MkdirAll(runtimeDir, 0o700); err != nil {
+		logf.Close()
+		sock.Close()
+		return nil, err
+	}
 	cmd := exec.Command(s.Bin, "run", "--profile", s.Profile, "--state", s.State)
-	cmd.Env = Env(filepath.Join(s.Dir, "home"), "NOTIFY_SOCKET="+sock.Path, SecretEnv+"="+s.Secret)
+	cmd.Env = Env(filepath.Join(s.Dir, "home"), "XDG_RUNTIME_DIR="+runtimeDir, "NOTIFY_SOCKET="+sock.Path, SecretEnv+"="+s.Secret)
 	cmd.Stdout = s.Stdout
 	cmd.Stderr = logf
-	// Its own process group, so that a kill reaches nothing of ours.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = ChildAttr()
 	c := &Crampd{Cmd: cmd, Notify: sock, LogPath: logPath, done: make(chan struct{})}
 	c.Started = time.Now()
 	if err := cmd.Start(); err != nil {
@@ -109,8 +116,14 @@ func (c *Crampd) Done() <-chan struct{} { return c.done }
 // Err returns how the process exited, once Done is closed.
 func (c *Crampd) Err() error { return c.err }
 
+// ReadyTimeout bounds how long WaitReady waits; crampd takes well under a
+// second even for the largest profiles the harness writes.
+const ReadyTimeout = time.Minute
+
 // WaitReady waits for the first READY=1 and returns when it arrived.
 func (c *Crampd) WaitReady(ctx context.Context) (time.Time, error) {
+	ctx, cancel := context.WithTimeout(ctx, ReadyTimeout)
+	defer cancel()
 	m, _, err := c.Notify.Await(ctx, c.done, 0, "READY=1")
 	if err != nil {
 		return time.Time{}, fmt.Errorf("waiting for READY=1: %w (log: %s)", err, c.Tail())
@@ -157,4 +170,11 @@ func (c *Crampd) Tail() string {
 		b = b[len(b)-1500:]
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// ChildAttr puts a child in its own process group, so that a kill reaches
+// nothing of the harness's, and has the kernel kill it if the harness dies
+// first, so that no daemon outlives an interrupted run.
+func ChildAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
