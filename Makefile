@@ -18,8 +18,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/profile
 	$(GO) test -run '^$$' -fuzz FuzzRequests -fuzztime 30s ./internal/control
 
+# The full benchmark set (about 11 minutes; needs remind: apt-get install
+# remind). bench/RESULTS.md records the last run; go run ./bench --quick
+# gives the same figures in under a minute.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench
 
 golden:
 	$(GO) test ./internal/plan -update
