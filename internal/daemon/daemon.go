@@ -51,6 +51,8 @@ const (
 	// start-up and reloads stay fast for dense schedules; the sentinel tops
 	// the window up as it drains.
 	maxArmed = 256
+	// handledFor is how long the loop remembers what it handled.
+	handledFor = 6 * time.Hour
 	// maxCatchUp bounds how far back a start scans for missed reminders.
 	maxCatchUp = 7 * 24 * time.Hour
 	// lastSeenEvery is how often the reconciled high-water mark is
@@ -121,8 +123,10 @@ type Daemon struct {
 	// The loop goroutine owns the fields below.
 	// armed holds one job per instant (unix nanoseconds); armedUntil is the
 	// end of the window whose instants are armed.
-	armed          map[int64]uuid.UUID
-	armedUntil     time.Time
+	armed      map[int64]uuid.UUID
+	armedUntil time.Time
+	// capped is set when the last top-up stopped at maxArmed.
+	capped         bool
 	handled        map[string]time.Time
 	lastReconciled time.Time
 	lastPersisted  time.Time
@@ -144,6 +148,8 @@ type Daemon struct {
 type reloadReq struct {
 	rt    *runtime
 	reply chan struct{}
+	// probe, in tests, asks the loop how many jobs are armed.
+	probe chan int
 }
 
 // loadResult describes the latest load or reload, for status.
@@ -456,6 +462,10 @@ func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
 				d.persistLastSeen()
 			}
 		case req := <-d.reloads:
+			if req.probe != nil {
+				req.probe <- len(d.armed)
+				continue
+			}
 			d.swap(req.rt)
 			close(req.reply)
 		case reply := <-d.pings:
@@ -603,9 +613,10 @@ func (d *Daemon) logMissed(occs []domain.Occurrence, ids []string) {
 // topUp arms jobs for the instants of the next horizon that are not armed
 // yet, up to maxArmed, when the armed window runs low.
 func (d *Daemon) topUp(now time.Time) {
-	if len(d.armed) >= maxArmed/2 && d.armedUntil.Sub(now) > horizon/2 {
+	if d.armedUntil.Sub(now) > horizon/2 && (!d.capped || len(d.armed) >= maxArmed/2) {
 		return
 	}
+	d.capped = false
 	from := d.armedUntil
 	if from.Before(d.lastReconciled) {
 		from = d.lastReconciled
@@ -619,7 +630,7 @@ func (d *Daemon) topUp(now time.Time) {
 		}
 		if len(d.armed) >= maxArmed {
 			// The window ends at the first instant left unarmed.
-			until = occs[0].At
+			until, d.capped = occs[0].At, true
 			break
 		}
 		d.arm(occs[:n])
@@ -694,10 +705,12 @@ func (d *Daemon) swap(rt *runtime) {
 	d.topUp(now)
 }
 
-// prune forgets handled occurrences too old for any reconcile to see.
+// prune forgets handled occurrences older than the sentinel can look back.
+// The store is what guarantees once-only; the map only spares it repeated
+// lookups, so keeping a few hours is plenty.
 func (d *Daemon) prune(now time.Time) {
 	for id, at := range d.handled {
-		if now.Sub(at) > maxCatchUp+24*time.Hour {
+		if now.Sub(at) > handledFor {
 			delete(d.handled, id)
 		}
 	}

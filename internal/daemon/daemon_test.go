@@ -543,3 +543,39 @@ func BenchmarkStart(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// A reminder every two seconds arms at most 256 jobs at a time, and the
+// sentinel keeps topping the window up: over twenty minutes, every one
+// fires at its instant, none late.
+func TestDenseScheduleStaysArmed(t *testing.T) {
+	start := time.Date(2027, 6, 1, 9, 59, 59, 0, time.UTC)
+	h := newHarness(t, `timezone = "UTC"
+[hydration]
+enabled = false
+[stretch]
+enabled = false
+[food]
+enabled = false
+[[custom]]
+name = "Tick"
+cron = "*/2 * 10 * * *"
+title = "Tick"
+[[channel]]
+type = "stdout"
+`, start)
+	h.start()
+	if n := h.d.Armed(); n != 256 {
+		t.Fatalf("armed %d jobs, want the cap of 256", n)
+	}
+	for at := start.Add(time.Second); at.Before(start.Add(20 * time.Minute)); at = at.Add(2 * time.Second) {
+		h.advanceTo(at)
+		got := h.waitFired(1)
+		if !got[0].At.Equal(at) || !h.clock.Now().Equal(at) {
+			t.Fatalf("fired %s at %s, due %s", got[0].ID, h.clock.Now(), got[0].At)
+		}
+		h.waitSettled(1)
+		if n := h.d.Armed(); n > 256 {
+			t.Fatalf("%d jobs armed", n)
+		}
+	}
+}

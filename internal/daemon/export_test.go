@@ -22,3 +22,10 @@ func (d *Daemon) Sync() {
 	d.pings <- reply
 	<-reply
 }
+
+// Armed returns how many jobs the loop has armed.
+func (d *Daemon) Armed() int {
+	n := make(chan int)
+	d.reloads <- reloadReq{probe: n}
+	return <-n
+}
