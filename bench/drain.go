@@ -21,6 +21,10 @@ type drainResult struct {
 	PerS float64
 	// ReadyMs is the restarted daemon's exec-to-READY with the full outbox.
 	ReadyMs float64
+	// CPUUsPerDelivery is crampd's CPU time per delivery while draining,
+	// and Cores that CPU time over the drain's wall time: well under the
+	// machine's two cores means the drain waits rather than computes.
+	CPUUsPerDelivery, Cores float64
 }
 
 // drain fills crampd's outbox with drainSize deliveries and times how fast
@@ -30,27 +34,30 @@ type drainResult struct {
 // attempt has an outcome, so all of them are pending. The restarted daemon
 // runs a profile with the channel alone, so that only the outbox works.
 func (b *bench) drain(ctx context.Context, out *drainResult) error {
-	var rates, readies []float64
+	var rates, readies, perDel, cores []float64
 	for r := 0; r < b.cfg.drainRuns; r++ {
-		rate, ready, err := b.drainRun(ctx, r)
+		run, err := b.drainRun(ctx, r)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", r+1, err)
 		}
-		b.logf("drain run %d: %.0f deliveries/s (READY with a full outbox after %.0f ms)", r+1, rate, ready)
-		rates, readies = append(rates, rate), append(readies, ready)
+		b.logf("drain run %d: %.0f deliveries/s, %.0f µs CPU each, %.2f cores busy (READY with a full outbox after %.0f ms)",
+			r+1, run.PerS, run.CPUUsPerDelivery, run.Cores, run.ReadyMs)
+		rates, readies = append(rates, run.PerS), append(readies, run.ReadyMs)
+		perDel, cores = append(perDel, run.CPUUsPerDelivery), append(cores, run.Cores)
 	}
 	out.PerS, out.ReadyMs = rig.Median(rates), rig.Median(readies)
+	out.CPUUsPerDelivery, out.Cores = rig.Median(perDel), rig.Median(cores)
 	return nil
 }
 
-func (b *bench) drainRun(ctx context.Context, r int) (rate, readyMs float64, err error) {
+func (b *bench) drainRun(ctx context.Context, r int) (drainResult, error) {
 	dir, err := b.runDir("drain")
 	if err != nil {
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	rcv, err := rig.NewReceiver()
 	if err != nil {
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	defer rcv.Close()
 	rcv.SetDecider(func(rig.Receipt, int) rig.Action { return rig.Action{Hang: true} })
@@ -62,17 +69,17 @@ func (b *bench) drainRun(ctx context.Context, r int) (rate, readyMs float64, err
 	}
 	profile := filepath.Join(dir, "profile.toml")
 	if err := rig.WriteFile(profile, rig.Profile(rig.QuietBase, customs, rig.WebhookChannel(rcv.URL))); err != nil {
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	state := filepath.Join(dir, "state")
 	spec := rig.Spec{Bin: b.bin, Profile: profile, State: state, Dir: dir, Secret: rcv.Secret, Tag: "fill"}
 	d, err := rig.Start(spec)
 	if err != nil {
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	if _, err := d.WaitReady(ctx); err != nil {
 		d.Kill()
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	// crampd logs "reminder due" for each occurrence once its transaction
 	// has committed.
@@ -80,31 +87,41 @@ func (b *bench) drainRun(ctx context.Context, r int) (rate, readyMs float64, err
 	for countLines(d.LogPath, "reminder due") < drainSize {
 		if time.Now().After(deadline) {
 			d.Kill()
-			return 0, 0, fmt.Errorf("crampd recorded only %d of %d (log: %s)", countLines(d.LogPath, "reminder due"), drainSize, d.Tail())
+			return drainResult{}, fmt.Errorf("crampd recorded only %d of %d (log: %s)", countLines(d.LogPath, "reminder due"), drainSize, d.Tail())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	d.Kill()
 	rcv.SetDecider(nil)
 	rcv.Release()
-	_, before := rcv.Counts()
+	_, reqsBefore := rcv.Counts()
 
 	if err := rig.WriteFile(profile, rig.Profile(rig.QuietBase, nil, rig.WebhookChannel(rcv.URL))); err != nil {
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	spec.Tag = "drain"
 	d, err = rig.Start(spec)
 	if err != nil {
-		return 0, 0, err
+		return drainResult{}, err
 	}
 	defer d.Stop(10 * time.Second)
+	// Attaching takes a moment, so the profile of a drain misses its start.
+	defer b.attach(d, "drain")()
 	ready, err := d.WaitReady(ctx)
 	if err != nil {
-		return 0, 0, err
+		return drainResult{}, err
+	}
+	before, err := rig.ReadUsage(d.PID())
+	if err != nil {
+		return drainResult{}, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	rcv.Wait(wctx, d.Done(), func(distinct, _ int) bool { return distinct >= drainSize })
+	after, err := rig.ReadUsage(d.PID())
+	if err != nil {
+		return drainResult{}, err
+	}
 	acc := rcv.Accepted()
 	ids := map[string]bool{}
 	var first, last time.Time
@@ -118,16 +135,22 @@ func (b *bench) drainRun(ctx context.Context, r int) (rate, readyMs float64, err
 		}
 	}
 	if len(ids) != drainSize {
-		return 0, 0, fmt.Errorf("delivered %d of %d (log: %s)", len(ids), drainSize, d.Tail())
+		return drainResult{}, fmt.Errorf("delivered %d of %d (log: %s)", len(ids), drainSize, d.Tail())
 	}
-	if _, total := rcv.Counts(); total-before != len(acc) {
-		return 0, 0, fmt.Errorf("%d requests for %d deliveries after the restart", total-before, len(acc))
+	if _, total := rcv.Counts(); total-reqsBefore != len(acc) {
+		return drainResult{}, fmt.Errorf("%d requests for %d deliveries after the restart", total-reqsBefore, len(acc))
 	}
 	start := ready
 	if first.Before(start) {
 		start = first
 	}
-	return drainSize / last.Sub(start).Seconds(), rig.Ms(ready.Sub(d.Started)), nil
+	cpu := after.Sub(before).CPU
+	return drainResult{
+		PerS:             drainSize / last.Sub(start).Seconds(),
+		ReadyMs:          rig.Ms(ready.Sub(d.Started)),
+		CPUUsPerDelivery: float64(cpu.Microseconds()) / drainSize,
+		Cores:            cpu.Seconds() / last.Sub(start).Seconds(),
+	}, nil
 }
 
 // countLines counts the lines of path that contain s.

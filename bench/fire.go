@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/crampd/crampd/bench/internal/rig"
@@ -95,6 +96,7 @@ func (b *bench) fireRun(ctx context.Context, r int) (crampd, remind []float64, e
 		return nil, nil, err
 	}
 
+	defer b.attach(d, "fire")()
 	stamps := filepath.Join(dir, "remind.stamps")
 	// Start remind i at phase i/n of a second, from two seconds before the
 	// first instant on.
@@ -116,12 +118,17 @@ func (b *bench) fireRun(ctx context.Context, r int) (crampd, remind []float64, e
 	wctx, cancel := context.WithDeadline(ctx, last.Add(10*time.Second))
 	defer cancel()
 	rcv.Wait(wctx, d.Done(), func(distinct, _ int) bool { return distinct >= n })
-	for _, rc := range rcv.Accepted() {
+	acc := rcv.Accepted()
+	slices.SortFunc(acc, func(a, b rig.Receipt) int { return a.Scheduled.Compare(b.Scheduled) })
+	for _, rc := range acc {
 		t, ok := at[rc.Title]
 		if !ok || !rc.Scheduled.Equal(t) || !rc.SigOK {
 			return nil, nil, fmt.Errorf("unexpected delivery %+v", rc)
 		}
 		crampd = append(crampd, rig.Ms(rc.At.Sub(rc.Scheduled)))
+	}
+	if b.verbose {
+		b.logf("fire run %d: crampd latencies in firing order (ms): %v", r+1, round1(crampd))
 	}
 	if len(crampd) != n {
 		return nil, nil, fmt.Errorf("crampd delivered %d of %d reminders (log: %s)", len(crampd), n, d.Tail())

@@ -131,6 +131,9 @@ func (b *bench) idle(ctx context.Context, root string, out *idleResult) error {
 		if _, err := d.WaitReady(ctx); err != nil {
 			return err
 		}
+		if i == 0 {
+			stops = append(stops, b.attach(d, "idle"))
+		}
 		rp, err := b.peer.start(script.String(), zone, filepath.Join(dir, "remind.stamps"))
 		if err != nil {
 			return err

@@ -68,7 +68,10 @@ func main() {
 		rev       = flag.String("rev", "", "build crampd from this commit (git archive) instead of the working tree")
 		binFlag   = flag.String("crampd", "", "use this crampd binary instead of building one")
 		keep      = flag.Bool("keep", false, "keep the temporary directory (logs, profiles, state)")
-		only      = flag.String("only", "", "comma-separated figures to run (fire,burst,idle,ready,scale,drain); default all")
+		only      = flag.String("only", "", "comma-separated figures to run (disk,fire,burst,idle,ready,scale,drain); default all")
+		attachCmd = flag.String("attach", "", "command to attach to each timed daemon, with {pid} and {out}, e.g. 'perf record -g -p {pid} -o {out}.data'")
+		attachDir = flag.String("attach-dir", ".", "directory for the --attach command's {out} files")
+		verbose   = flag.Bool("v", false, "log every run's individual samples")
 	)
 	flag.Parse()
 	began := time.Now()
@@ -78,7 +81,12 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := run(ctx, cfg, *rev, *binFlag, *keep, *only, began)
+	ad, err := filepath.Abs(*attachDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	res, err := run(ctx, cfg, opts{rev: *rev, bin: *binFlag, keep: *keep, only: *only, attachCmd: *attachCmd, attachDir: ad, verbose: *verbose}, began)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -93,6 +101,13 @@ func main() {
 	res.table(os.Stdout)
 }
 
+// opts are the command line's choices besides the size.
+type opts struct {
+	rev, bin, only       string
+	keep, verbose        bool
+	attachCmd, attachDir string
+}
+
 // bench is one invocation's shared state.
 type bench struct {
 	cfg  config
@@ -101,6 +116,10 @@ type bench struct {
 	peer *peer
 	log  io.Writer
 	n    int
+
+	attachCmd, attachDir string
+	attached             int
+	verbose              bool
 }
 
 // runDir returns a fresh directory for one run.
@@ -114,7 +133,8 @@ func (b *bench) logf(format string, args ...any) {
 	fmt.Fprintf(b.log, "bench: "+format+"\n", args...)
 }
 
-func run(ctx context.Context, cfg config, rev, bin string, keep bool, only string, began time.Time) (*results, error) {
+func run(ctx context.Context, cfg config, o opts, began time.Time) (*results, error) {
+	rev, bin, keep, only := o.rev, o.bin, o.keep, o.only
 	root, err := rig.ModuleRoot(ctx)
 	if err != nil {
 		return nil, err
@@ -128,7 +148,7 @@ func run(ctx context.Context, cfg config, rev, bin string, keep bool, only strin
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	b := &bench{cfg: cfg, tmp: tmp, log: os.Stderr}
+	b := &bench{cfg: cfg, tmp: tmp, log: os.Stderr, attachCmd: o.attachCmd, attachDir: o.attachDir, verbose: o.verbose}
 	res := newResults(meta{
 		Date:     began.UTC().Format(time.RFC3339),
 		Cores:    runtime.NumCPU(),
@@ -174,6 +194,7 @@ func run(ctx context.Context, cfg config, rev, bin string, keep bool, only strin
 		name string
 		fn   func(context.Context, *results) error
 	}{
+		{"disk", func(ctx context.Context, r *results) error { return b.disk(&r.Disk) }},
 		{"ready", func(ctx context.Context, r *results) error { return b.ready(ctx, root, &r.Ready) }},
 		{"fire", func(ctx context.Context, r *results) error { return b.fire(ctx, &r.Fire) }},
 		{"burst", func(ctx context.Context, r *results) error { return b.burst(ctx, &r.Burst) }},

@@ -36,6 +36,7 @@ type results struct {
 	Ready readyResult
 	Scale scaleResult
 	Drain drainResult
+	Disk  diskResult
 }
 
 // newResults returns results whose every figure is NaN until measured, so
@@ -47,11 +48,12 @@ func newResults(m meta) *results {
 	return &results{
 		Meta:  m,
 		Fire:  fireResult{Crampd: lat, Remind: lat},
-		Burst: burstResult{nan, nan, nan, nan},
+		Burst: burstResult{AllMs: nan, FirstMs: nan, RemindAllMs: nan, RemindFirstMs: nan, RecordedMs: nan, CPUMs: nan},
 		Idle:  idleResult{Crampd: idle, Remind: idle},
 		Ready: readyResult{nan, nan},
 		Scale: scaleResult{CheckMs: nan, PlanMs: nan, ReadyMs: nan, RSSMiB: nan, IdleCPUMsPerHour: nan},
-		Drain: drainResult{nan, nan},
+		Drain: drainResult{PerS: nan, ReadyMs: nan, CPUUsPerDelivery: nan, Cores: nan},
+		Disk:  diskResult{nan, nan},
 	}
 }
 
@@ -140,7 +142,9 @@ func (r *results) rows() []row {
 		{"fire latency p99 (1 reminder)", f.Crampd.P99, f.Remind.P99, "ms", 3, false},
 		{"fire latency max", f.Crampd.Max, f.Remind.Max, "ms", nan, false},
 		{"burst of 1,000: first received", b.FirstMs, b.RemindFirstMs, "ms", nan, false},
+		{"burst of 1,000: all recorded (crampd's log)", b.RecordedMs, nan, "ms", nan, false},
 		{"burst of 1,000: all received", b.AllMs, b.RemindAllMs, "ms", 500, false},
+		{"burst of 1,000: crampd CPU time", b.CPUMs, nan, "ms", nan, false},
 		{"idle CPU (extrapolated)", i.Crampd.CPUMsPerHour, i.Remind.CPUMsPerHour, "ms/h", 5, false},
 		{"idle CPU from /proc stat ticks", i.Crampd.TickCPUMsPerHour, i.Remind.TickCPUMsPerHour, "ms/h", nan, false},
 		{"idle wakeups (context switches)", i.Crampd.WakeupsPerHour, i.Remind.WakeupsPerHour, "/h", nan, false},
@@ -154,6 +158,10 @@ func (r *results) rows() []row {
 		{"scale 10k: peak RSS", s.RSSMiB, nan, "MiB", 100, false},
 		{"scale 10k: CPU while running", s.IdleCPUMsPerHour, nan, "ms/h", nan, false},
 		{"outbox drain (10,000 queued)", r.Drain.PerS, nan, "/s", 2000, true},
+		{"outbox drain: CPU per delivery", r.Drain.CPUUsPerDelivery, nan, "µs", nan, false},
+		{"outbox drain: cores busy", r.Drain.Cores, nan, "", nan, false},
+		{"disk: 4 KiB write + fsync p50", r.Disk.P50Ms, nan, "ms", nan, false},
+		{"disk: 4 KiB write + fsync p99", r.Disk.P99Ms, nan, "ms", nan, false},
 	}
 }
 
