@@ -25,6 +25,8 @@ type drainResult struct {
 	// and Cores that CPU time over the drain's wall time: well under the
 	// machine's two cores means the drain waits rather than computes.
 	CPUUsPerDelivery, Cores float64
+	// Conns is how many TCP connections the drain opened to the receiver.
+	Conns float64
 }
 
 // drain fills crampd's outbox with drainSize deliveries and times how fast
@@ -34,17 +36,19 @@ type drainResult struct {
 // attempt has an outcome, so all of them are pending. The restarted daemon
 // runs a profile with the channel alone, so that only the outbox works.
 func (b *bench) drain(ctx context.Context, out *drainResult) error {
-	var rates, readies, perDel, cores []float64
+	var rates, readies, perDel, cores, conns []float64
 	for r := 0; r < b.cfg.drainRuns; r++ {
 		run, err := b.drainRun(ctx, r)
 		if err != nil {
 			return fmt.Errorf("run %d: %w", r+1, err)
 		}
-		b.logf("drain run %d: %.0f deliveries/s, %.0f µs CPU each, %.2f cores busy (READY with a full outbox after %.0f ms)",
-			r+1, run.PerS, run.CPUUsPerDelivery, run.Cores, run.ReadyMs)
+		b.logf("drain run %d: %.0f deliveries/s, %.0f µs CPU each, %.2f cores busy, %.0f connections (READY with a full outbox after %.0f ms)",
+			r+1, run.PerS, run.CPUUsPerDelivery, run.Cores, run.Conns, run.ReadyMs)
 		rates, readies = append(rates, run.PerS), append(readies, run.ReadyMs)
 		perDel, cores = append(perDel, run.CPUUsPerDelivery), append(cores, run.Cores)
+		conns = append(conns, run.Conns)
 	}
+	out.Conns = rig.Median(conns)
 	out.PerS, out.ReadyMs = rig.Median(rates), rig.Median(readies)
 	out.CPUUsPerDelivery, out.Cores = rig.Median(perDel), rig.Median(cores)
 	return nil
@@ -95,6 +99,7 @@ func (b *bench) drainRun(ctx context.Context, r int) (drainResult, error) {
 	rcv.SetDecider(nil)
 	rcv.Release()
 	_, reqsBefore := rcv.Counts()
+	connsBefore := rcv.Conns()
 
 	if err := rig.WriteFile(profile, rig.Profile(rig.QuietBase, nil, rig.WebhookChannel(rcv.URL))); err != nil {
 		return drainResult{}, err
@@ -150,6 +155,7 @@ func (b *bench) drainRun(ctx context.Context, r int) (drainResult, error) {
 		ReadyMs:          rig.Ms(ready.Sub(d.Started)),
 		CPUUsPerDelivery: float64(cpu.Microseconds()) / drainSize,
 		Cores:            cpu.Seconds() / last.Sub(start).Seconds(),
+		Conns:            float64(rcv.Conns() - connsBefore),
 	}, nil
 }
 

@@ -52,7 +52,7 @@ func newResults(m meta) *results {
 		Idle:  idleResult{Crampd: idle, Remind: idle},
 		Ready: readyResult{nan, nan},
 		Scale: scaleResult{CheckMs: nan, PlanMs: nan, ReadyMs: nan, RSSMiB: nan, IdleCPUMsPerHour: nan},
-		Drain: drainResult{PerS: nan, ReadyMs: nan, CPUUsPerDelivery: nan, Cores: nan},
+		Drain: drainResult{PerS: nan, ReadyMs: nan, CPUUsPerDelivery: nan, Cores: nan, Conns: nan},
 		Disk:  diskResult{nan, nan},
 	}
 }
@@ -160,6 +160,7 @@ func (r *results) rows() []row {
 		{"outbox drain (10,000 queued)", r.Drain.PerS, nan, "/s", 2000, true},
 		{"outbox drain: CPU per delivery", r.Drain.CPUUsPerDelivery, nan, "µs", nan, false},
 		{"outbox drain: cores busy", r.Drain.Cores, nan, "", nan, false},
+		{"outbox drain: TCP connections opened", r.Drain.Conns, nan, "", nan, false},
 		{"disk: 4 KiB write + fsync p50", r.Disk.P50Ms, nan, "ms", nan, false},
 		{"disk: 4 KiB write + fsync p99", r.Disk.P99Ms, nan, "ms", nan, false},
 	}

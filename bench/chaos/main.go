@@ -145,19 +145,19 @@ func main() {
 	logf("crampd %s, seed %d (rerun the same kill points with --seed %d)", desc, c.seed, c.seed)
 
 	scenarios := []struct {
-		name string
-		fn   func(context.Context) result
+		flag, name string
+		fn         func(context.Context) result
 	}{
-		{"storm", c.restartStorm},
-		{"flaps", c.endpointFlaps},
-		{"reload", c.reloadStorm},
+		{"storm", "restart-storm", c.restartStorm},
+		{"flaps", "endpoint-flaps", c.endpointFlaps},
+		{"reload", "reload-storm", c.reloadStorm},
 	}
 	// The scenarios share nothing but the machine, so they run side by
 	// side: besides saving time, the load makes each a little harsher.
 	results := make([]result, len(scenarios))
 	var wg sync.WaitGroup
 	for i, s := range scenarios {
-		if *only != "" && !strings.Contains(","+*only+",", ","+s.name+",") {
+		if *only != "" && !strings.Contains(","+*only+",", ","+s.flag+",") {
 			results[i] = result{name: s.name, pass: true, detail: "skipped"}
 			continue
 		}

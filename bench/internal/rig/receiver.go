@@ -66,6 +66,7 @@ type Receiver struct {
 	changed  chan struct{}
 	release  chan struct{}
 	bad      int // requests that failed to parse or verify
+	conns    int // TCP connections accepted
 }
 
 // NewReceiver starts a receiver on 127.0.0.1 with a fresh secret; it
@@ -86,7 +87,14 @@ func NewReceiver() (*Receiver, error) {
 		changed:  make(chan struct{}),
 		release:  make(chan struct{}),
 	}
-	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 30 * time.Second}
+	r.srv = &http.Server{Handler: http.HandlerFunc(r.serve), ReadHeaderTimeout: 30 * time.Second,
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			if st == http.StateNew {
+				r.mu.Lock()
+				r.conns++
+				r.mu.Unlock()
+			}
+		}}
 	go r.srv.Serve(ln)
 	return r, nil
 }
@@ -256,6 +264,13 @@ func (r *Receiver) Bad() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.bad
+}
+
+// Conns returns how many TCP connections the receiver has accepted.
+func (r *Receiver) Conns() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.conns
 }
 
 // Counts returns how many distinct webhook-ids were accepted and how many
