@@ -43,6 +43,10 @@ const maxSnippet = 256
 // redacted replaces every secret-bearing part of a URL.
 const redacted = "REDACTED"
 
+// MaxIdlePerHost is how many idle connections a channel keeps to its
+// receiver: the outbox's concurrency.
+const MaxIdlePerHost = 16
+
 // NewClient returns a client for channel traffic built on base, which may be
 // nil. Redirects are never followed: a redirected POST would either be
 // replayed to a host the user did not configure or silently turned into a
@@ -51,6 +55,14 @@ func NewClient(base *http.Client) *http.Client {
 	var c http.Client
 	if base != nil {
 		c = *base
+	}
+	if c.Transport == nil {
+		// The outbox sends up to MaxIdlePerHost deliveries to one receiver
+		// at once; the default keeps only two idle connections per host,
+		// so a burst would dial a new connection for most of them.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = MaxIdlePerHost
+		c.Transport = t
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
