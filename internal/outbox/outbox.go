@@ -7,6 +7,7 @@
 package outbox
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"log/slog"
@@ -75,6 +76,9 @@ type Outbox struct {
 	// being attempted so that no delivery is sent twice at once.
 	queue    map[int64]domain.Delivery
 	inflight map[int64]bool
+	// due orders the queue by next attempt. Entries go stale when a
+	// delivery is rescheduled or dropped; they are skipped when popped.
+	due dueHeap
 	// down remembers channels reported unavailable, so that the condition
 	// is logged once rather than on every attempt.
 	down map[string]bool
@@ -171,11 +175,39 @@ func (o *Outbox) Submit(ds []domain.Delivery) {
 	o.mu.Lock()
 	for _, d := range ds {
 		if !o.inflight[d.ID] {
-			o.queue[d.ID] = d
+			o.enqueue(d)
 		}
 	}
 	o.mu.Unlock()
+	// Start what is due now from the caller's goroutine: a reminder that
+	// just fired should not wait for the outbox loop to wake up.
+	o.dispatchDue(o.sendCtx, false)
 	o.kick()
+}
+
+// enqueue puts d in the queue; the caller holds mu.
+func (o *Outbox) enqueue(d domain.Delivery) {
+	o.queue[d.ID] = d
+	heap.Push(&o.due, dueItem{at: d.NextAttemptAt, id: d.ID})
+}
+
+// dueItem is one entry of the due heap.
+type dueItem struct {
+	at time.Time
+	id int64
+}
+
+type dueHeap []dueItem
+
+func (h dueHeap) Len() int           { return len(h) }
+func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueItem)) }
+func (h *dueHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
 }
 
 // Depth returns the number of deliveries waiting or in flight.
@@ -209,7 +241,7 @@ func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
 		o.cancelSend()
 	}()
 	for {
-		next := o.dispatchDue(ctx)
+		next := o.dispatchDue(ctx, true)
 		var timer clockwork.Timer
 		var fire <-chan time.Time
 		if !next.IsZero() {
@@ -248,31 +280,53 @@ func (o *Outbox) armTimer(next time.Time) clockwork.Timer {
 
 // dispatchDue starts every due delivery that is not in flight and returns
 // when the next one falls due (zero if none).
-func (o *Outbox) dispatchDue(ctx context.Context) time.Time {
+func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 	now := o.clock.Now()
-	var due []domain.Delivery
-	var next time.Time
-	o.mu.Lock()
-	for id, d := range o.queue {
-		if o.inflight[id] {
-			continue
+	for {
+		o.mu.Lock()
+		var d domain.Delivery
+		found := false
+		for o.due.Len() > 0 {
+			top := o.due[0]
+			cur, ok := o.queue[top.id]
+			if !ok || o.inflight[top.id] || !cur.NextAttemptAt.Equal(top.at) {
+				heap.Pop(&o.due) // stale
+				continue
+			}
+			if top.at.After(now) {
+				next := top.at
+				o.mu.Unlock()
+				return next
+			}
+			d, found = cur, true
+			break
 		}
-		if !d.NextAttemptAt.After(now) {
-			o.inflight[id] = true
-			due = append(due, d)
-			continue
+		if !found {
+			o.mu.Unlock()
+			return time.Time{}
 		}
-		if next.IsZero() || d.NextAttemptAt.Before(next) {
-			next = d.NextAttemptAt
+		if !wait {
+			select {
+			case o.sem <- struct{}{}:
+			default:
+				// Every slot is busy; the loop starts it when one frees.
+				o.mu.Unlock()
+				return time.Time{}
+			}
 		}
-	}
-	o.mu.Unlock()
-	for _, d := range due {
-		select {
-		case o.sem <- struct{}{}:
-		case <-ctx.Done():
-			o.release(d.ID)
-			continue
+		heap.Pop(&o.due)
+		o.inflight[d.ID] = true
+		o.mu.Unlock()
+		if wait {
+			select {
+			case o.sem <- struct{}{}:
+			case <-ctx.Done():
+				o.mu.Lock()
+				delete(o.inflight, d.ID)
+				o.enqueue(d)
+				o.mu.Unlock()
+				return time.Time{}
+			}
 		}
 		o.wg.Add(1)
 		go func(d domain.Delivery) {
@@ -281,7 +335,6 @@ func (o *Outbox) dispatchDue(ctx context.Context) time.Time {
 			o.attempt(d)
 		}(d)
 	}
-	return next
 }
 
 func (o *Outbox) release(id int64) {
@@ -337,7 +390,7 @@ func (o *Outbox) attempt(d domain.Delivery) {
 	o.mu.Lock()
 	delete(o.inflight, d.ID)
 	if d.Status == domain.StatusPending {
-		o.queue[d.ID] = d
+		o.enqueue(d)
 	} else {
 		delete(o.queue, d.ID)
 	}

@@ -174,7 +174,7 @@ func (s *Store) QueueFollowups(ctx context.Context, id string, channels []string
 		}
 		for _, f := range fs {
 			n++
-			ds, err := queue(ctx, tx, r.Occurrence, n, channels, f.At, f.Expires, now)
+			ds, err := s.queue(ctx, tx, r.Occurrence, n, channels, f.At, f.Expires, now)
 			if err != nil {
 				return err
 			}

@@ -29,8 +29,18 @@ var migrations embed.FS
 
 // Store is an open state database. It is safe for concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
+	db *sql.DB
+	// outcomes is a second handle on the same file for writes that only
+	// spare a duplicate (a delivery's outcome, the catch-up mark). It
+	// commits without fsync (synchronous=NORMAL): a killed process loses
+	// nothing committed, and only a power cut can roll one back, which at
+	// worst sends a reminder again under the same message ID. Records that
+	// keep a reminder from being lost use db, with synchronous=FULL.
+	outcomes *sql.DB
+	path     string
+
+	// Prepared once: the hot statements of firing and delivering.
+	insertOcc, insertDel, updateDel *sql.Stmt
 }
 
 // DefaultDir returns $XDG_STATE_HOME/crampd, falling back to
@@ -57,10 +67,12 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	// daemon's writes; synchronous=FULL makes each commit durable before the
 	// reminder it records is sent; immediate transactions take the write
 	// lock up front, so two writers queue instead of failing mid-way.
-	dsn := "file:" + path + "?_txlock=immediate" +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
-	db, err := sql.Open("sqlite", dsn)
+	dsn := func(sync string) string {
+		return "file:" + path + "?_txlock=immediate" +
+			"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
+			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+	}
+	db, err := sql.Open("sqlite", dsn("FULL"))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -70,18 +82,55 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
+	if s.outcomes, err = sql.Open("sqlite", dsn("NORMAL")); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
+	s.outcomes.SetMaxOpenConns(2)
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	return s, nil
+}
+
+// prepare parses the hot statements once rather than on every call.
+func (s *Store) prepare(ctx context.Context) (err error) {
+	if s.insertOcc, err = s.db.PrepareContext(ctx, `INSERT INTO occurrences
+		(id, kind, rule, scheduled_at, at, title, body, why, status, reason, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`); err != nil {
+		return err
+	}
+	if s.insertDel, err = s.db.PrepareContext(ctx, `INSERT INTO deliveries
+		(occurrence_id, dispatch, channel, message_id, status, next_attempt_at, expires_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)
+		ON CONFLICT (occurrence_id, dispatch, channel) DO NOTHING RETURNING id`); err != nil {
+		return err
+	}
+	s.updateDel, err = s.outcomes.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?,
+		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`)
+	return err
 }
 
 // Path returns the database file's path.
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.insertOcc, s.insertDel, s.updateDel} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	if s.outcomes != nil {
+		s.outcomes.Close()
+	}
+	return s.db.Close()
+}
 
 // Ping checks that the database answers a query; the systemd watchdog is
 // only fed while it does.
@@ -168,7 +217,7 @@ func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]do
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		for _, d := range due {
-			ok, err := insertOccurrence(ctx, tx, d.Occurrence, domain.StatusFired, "", now)
+			ok, err := s.insertOccurrence(ctx, tx, d.Occurrence, domain.StatusFired, "", now)
 			if err != nil {
 				return err
 			}
@@ -179,13 +228,13 @@ func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]do
 			if d.SendAt.After(now) {
 				first = d.SendAt
 			}
-			ds, err := queue(ctx, tx, d.Occurrence, 0, d.Channels, first, d.Expires, now)
+			ds, err := s.queue(ctx, tx, d.Occurrence, 0, d.Channels, first, d.Expires, now)
 			if err != nil {
 				return err
 			}
 			out = append(out, ds...)
 			for i, f := range d.Followups {
-				ds, err := queue(ctx, tx, d.Occurrence, i+1, d.Channels, f.At, f.Expires, now)
+				ds, err := s.queue(ctx, tx, d.Occurrence, i+1, d.Channels, f.At, f.Expires, now)
 				if err != nil {
 					return err
 				}
@@ -208,7 +257,7 @@ func (s *Store) RecordUnfired(ctx context.Context, now time.Time, occs []domain.
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		ids = ids[:0]
 		for _, o := range occs {
-			ok, err := insertOccurrence(ctx, tx, o, status, reason, now)
+			ok, err := s.insertOccurrence(ctx, tx, o, status, reason, now)
 			if err != nil {
 				return err
 			}
@@ -224,10 +273,8 @@ func (s *Store) RecordUnfired(ctx context.Context, now time.Time, occs []domain.
 	return ids, nil
 }
 
-func insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occurrence, status domain.Status, reason string, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO occurrences
-		(id, kind, rule, scheduled_at, at, title, body, why, status, reason, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+func (s *Store) insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occurrence, status domain.Status, reason string, now time.Time) (bool, error) {
+	res, err := tx.StmtContext(ctx, s.insertOcc).ExecContext(ctx,
 		o.ID, string(o.Kind), o.Rule, ms(o.At), o.At.Format(time.RFC3339Nano), o.Title, o.Body, o.Why,
 		string(status), reason, ms(now))
 	if err != nil {
@@ -239,18 +286,15 @@ func insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occurrence, stat
 
 // queue adds one pending delivery of dispatch n per channel, first
 // attempted at sendAt.
-func queue(ctx context.Context, tx *sql.Tx, o domain.Occurrence, n int, channels []string, sendAt, expires, now time.Time) ([]domain.Delivery, error) {
+func (s *Store) queue(ctx context.Context, tx *sql.Tx, o domain.Occurrence, n int, channels []string, sendAt, expires, now time.Time) ([]domain.Delivery, error) {
 	var out []domain.Delivery
+	ins := tx.StmtContext(ctx, s.insertDel)
 	for _, ch := range channels {
 		d := domain.Delivery{
 			Dispatch: n, Channel: ch, MessageID: domain.MessageID(o.ID, n),
 			Status: domain.StatusPending, NextAttemptAt: sendAt, ExpiresAt: expires, Occurrence: o,
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries
-			(occurrence_id, dispatch, channel, message_id, status, next_attempt_at, expires_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)
-			ON CONFLICT (occurrence_id, dispatch, channel) DO NOTHING RETURNING id`,
-			o.ID, n, ch, d.MessageID, ms(sendAt), ms(expires), ms(now), ms(now)).Scan(&d.ID)
+		err := ins.QueryRowContext(ctx, o.ID, n, ch, d.MessageID, ms(sendAt), ms(expires), ms(now), ms(now)).Scan(&d.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // this dispatch was queued before
 		}
@@ -338,9 +382,7 @@ func (s *Store) Pending(ctx context.Context) ([]domain.Delivery, error) {
 // UpdateDelivery stores the outcome of an attempt: the delivery's status,
 // attempt count, next attempt and last error.
 func (s *Store) UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
-		last_error = ?, updated_at = ? WHERE id = ?`,
-		string(d.Status), d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(now), d.ID)
+	_, err := s.updateDel.ExecContext(ctx, string(d.Status), d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(now), d.ID)
 	if err != nil {
 		return fmt.Errorf("update delivery %d: %w", d.ID, err)
 	}
@@ -397,9 +439,15 @@ func (s *Store) LastSeen(ctx context.Context) (time.Time, error) {
 	return fromMS(n), nil
 }
 
-// SetLastSeen stores MetaLastSeen.
+// SetLastSeen stores MetaLastSeen. Losing it to a power cut only makes the
+// next start rescan further back, so it is written without fsync.
 func (s *Store) SetLastSeen(ctx context.Context, t time.Time) error {
-	return s.SetMeta(ctx, MetaLastSeen, strconv.FormatInt(ms(t), 10))
+	_, err := s.outcomes.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, MetaLastSeen, strconv.FormatInt(ms(t), 10))
+	if err != nil {
+		return fmt.Errorf("write %s: %w", MetaLastSeen, err)
+	}
+	return nil
 }
 
 // DB exposes the database handle for read-only inspection in tests of
