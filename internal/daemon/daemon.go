@@ -40,10 +40,13 @@ import (
 
 // Tunables. They are variables only so the documentation can cite them.
 const (
-	// sentinelEvery is how often the daemon re-reads the wall clock. Go's
-	// timers stop during suspend, so only this tick notices a resume; it
-	// also catches anything a job did not fire.
-	sentinelEvery = 30 * time.Second
+	// idleSleep is the longest the loop sleeps on its wall-clock alarm
+	// with nothing due: long, because the alarm also wakes it at every
+	// armed instant, on resume from suspend and when the clock is set.
+	idleSleep = 15 * time.Minute
+	// catchUpLog is how far past its deadline the alarm must wake before
+	// the loop says it is catching up (a suspend, or the clock set).
+	catchUpLog = time.Minute
 	// horizon is how far ahead jobs are armed; the window is topped up
 	// when less than half of it remains.
 	horizon = time.Hour
@@ -56,7 +59,7 @@ const (
 	// maxCatchUp bounds how far back a start scans for missed reminders.
 	maxCatchUp = 7 * 24 * time.Hour
 	// lastSeenEvery is how often the reconciled high-water mark is
-	// persisted; a restart rescans at most this much (plus a tick) of what
+	// persisted; a restart rescans at most this much (plus a sleep) of what
 	// the store already holds.
 	lastSeenEvery = 5 * time.Minute
 	// stopGrace is how long in-flight deliveries get on shutdown.
@@ -126,7 +129,9 @@ type Daemon struct {
 	armed      map[int64]uuid.UUID
 	armedUntil time.Time
 	// capped is set when the last top-up stopped at maxArmed.
-	capped         bool
+	capped bool
+	// wakeAt is the deadline the alarm was last set for.
+	wakeAt         time.Time
 	handled        map[string]time.Time
 	lastReconciled time.Time
 	lastPersisted  time.Time
@@ -287,10 +292,11 @@ func (d *Daemon) Start(ctx context.Context) error {
 	d.outDone = make(chan struct{})
 	go func() { defer close(d.outDone); d.out.Run(runCtx, stopGrace) }()
 	sched.Start()
-	// Tickers are created here, not in their goroutines, so that they are
+	// Timers are created here, not in their goroutines, so that they are
 	// armed before Start returns.
-	tick := d.clock.NewTicker(sentinelEvery)
-	go d.loop(runCtx, tick)
+	al := newAlarm(d.clock)
+	d.setAlarm(al)
+	go d.loop(runCtx, al)
 	if d.opts.Watchdog > 0 {
 		wd := d.clock.NewTicker(d.opts.Watchdog)
 		go d.watchdog(runCtx, wd)
@@ -434,9 +440,9 @@ func lockDir(dir string) (*os.File, error) {
 
 // loop owns the schedule: it fires what jobs hand it, ticks the sentinel
 // and applies reloads, one at a time.
-func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
+func (d *Daemon) loop(ctx context.Context, al alarm) {
 	defer close(d.loopDone)
-	defer tick.Stop()
+	defer al.Close()
 	for {
 		select {
 		case <-ctx.Done():
@@ -453,14 +459,21 @@ func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
 					break drain
 				}
 			}
-			d.fire(batch, d.clock.Now())
-		case <-tick.Chan():
 			now := d.clock.Now()
+			d.fire(batch, now)
+			d.topUp(now)
+		case <-al.C():
+			now := d.clock.Now()
+			if late := now.Sub(d.wakeAt); late > catchUpLog {
+				d.log.Info("woke late (suspend or clock change); catching up", "late", late.Round(time.Second).String())
+			}
 			d.reconcile(now)
 			d.topUp(now)
 			if d.lastReconciled.Sub(d.lastPersisted) >= lastSeenEvery || d.lastReconciled.Before(d.lastPersisted) {
 				d.persistLastSeen()
 			}
+			// Retries wait on Go timers, which a suspend stalls too.
+			d.out.Wake()
 		case req := <-d.reloads:
 			if req.probe != nil {
 				req.probe <- len(d.armed)
@@ -470,8 +483,33 @@ func (d *Daemon) loop(ctx context.Context, tick clockwork.Ticker) {
 			close(req.reply)
 		case reply := <-d.pings:
 			close(reply)
+			continue
+		}
+		d.setAlarm(al)
+	}
+}
+
+// setAlarm arms the wall-clock alarm for the next thing the loop must look
+// at: the earliest armed instant (its job may be stalled by a suspend),
+// the time to top the window up, or at most the alarm's longest sleep.
+func (d *Daemon) setAlarm(al alarm) {
+	now := d.clock.Now()
+	next := now.Add(al.MaxSleep())
+	if t := d.armedUntil.Add(-horizon / 2); !d.capped && t.Before(next) {
+		next = t
+	}
+	for ns := range d.armed {
+		if t := time.Unix(0, ns); t.Before(next) {
+			next = t
 		}
 	}
+	// Never spin: an instant already due is its job's to fire, and a
+	// failed write is retried a second later.
+	if floor := now.Add(time.Second); next.Before(floor) {
+		next = floor
+	}
+	d.wakeAt = next
+	al.Set(next)
 }
 
 // reconcile fires or records everything due between the last reconcile and
@@ -487,9 +525,6 @@ func (d *Daemon) reconcile(now time.Time) {
 		d.disarmAll()
 		d.lastReconciled = now
 		return
-	}
-	if gap := now.Sub(from); gap > 2*sentinelEvery {
-		d.log.Info("wall clock jumped ahead (suspend, downtime or clock change); catching up", "gap", gap.Round(time.Second).String())
 	}
 	rt := d.rt.Load()
 	// The plan window is half-open; include now itself.
@@ -512,7 +547,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 	rt := d.rt.Load()
 	var due []store.Due
 	var missed, skipped, fired []domain.Occurrence
-	paused := d.paused(now)
+	pausedNow := d.paused(now)
 	for _, o := range occs {
 		if _, done := d.handled[o.ID]; done {
 			continue
@@ -529,7 +564,9 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 			missed = append(missed, o)
 			continue
 		}
-		if paused {
+		// Due during a pause, or handled during one: skipped, even when a
+		// stalled timer only hands it over after the pause has ended.
+		if pausedNow || d.paused(o.At) {
 			skipped = append(skipped, o)
 			continue
 		}

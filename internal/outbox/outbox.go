@@ -217,6 +217,10 @@ func (o *Outbox) Depth() int {
 	return len(o.queue)
 }
 
+// Wake makes the outbox re-read the clock, for after a suspend stalled its
+// timer.
+func (o *Outbox) Wake() { o.kick() }
+
 func (o *Outbox) kick() {
 	select {
 	case o.wake <- struct{}{}:
