@@ -56,10 +56,11 @@ func Build(ctx context.Context, root, dir, rev string) (string, error) {
 	return bin, nil
 }
 
-// Describe names what Build built, for the record: the commit, and whether
-// the working tree had changes outside bench/.
+// Describe names what Build built, for the record: the commit, and, for a
+// build of the working tree, whether it had changes outside bench/.
 func Describe(ctx context.Context, root, rev string) string {
-	if rev == "" {
+	worktree := rev == ""
+	if worktree {
 		rev = "HEAD"
 	}
 	out, err := exec.CommandContext(ctx, "git", "-C", root, "rev-parse", "--short=12", rev).Output()
@@ -67,7 +68,7 @@ func Describe(ctx context.Context, root, rev string) string {
 		return "unknown commit"
 	}
 	desc := strings.TrimSpace(string(out))
-	if rev != "HEAD" {
+	if !worktree {
 		return desc
 	}
 	status, err := exec.CommandContext(ctx, "git", "-C", root, "status", "--porcelain", "--", ".", ":!bench").Output()
