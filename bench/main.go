@@ -35,8 +35,9 @@ type config struct {
 	burstRuns           int
 	readyRuns           int
 	scaleRuns           int
-	// scaleHold is how long a scale daemon runs after READY; the full run
-	// holds it past the first 30 s sentinel tick, which re-plans.
+	// scaleHold is how long a scale daemon runs after READY; in the full
+	// run's 32 s the profile's reminders (one every 8.64 s) wake it a few
+	// times, and so would a 30 s sentinel tick.
 	scaleHold time.Duration
 	drainRuns int
 	// idleProcs daemons of each kind idle side by side for idleWindow.

@@ -20,8 +20,8 @@ type scaleResult struct {
 	// HeldS is how long each daemon ran after READY; RSSMiB is its peak
 	// (VmHWM) over that time.
 	HeldS float64
-	// IdleCPUMsPerHour is CPU use while held, extrapolated; with ten
-	// thousand reminders the sentinel re-plans every 30 s.
+	// IdleCPUMsPerHour is CPU use while held, extrapolated: whatever
+	// each wakeup costs with ten thousand reminders to plan.
 	IdleCPUMsPerHour float64
 }
 
@@ -69,12 +69,14 @@ func (b *bench) scale(ctx context.Context, out *scaleResult) error {
 			d.Kill()
 			return err
 		}
+		detach := b.attach(d, "scale")
 		base, err := rig.ReadUsage(d.PID())
 		if err != nil {
 			d.Kill()
 			return err
 		}
 		time.Sleep(b.cfg.scaleHold)
+		detach()
 		u, err := rig.ReadUsage(d.PID())
 		if err != nil {
 			d.Kill()
