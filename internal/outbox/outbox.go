@@ -56,6 +56,11 @@ func jitter(d time.Duration) time.Duration {
 	return d + time.Duration(rand.Int64N(2*spread+1)-spread)
 }
 
+// PerChannel bounds the attempts in flight to one channel. It trades
+// throughput (a burst of a thousand reminders to one webhook) against how
+// many a crash can leave sent but unrecorded, and so resent.
+var PerChannel = 4
+
 // attemptTimeout bounds one attempt whatever the channel does; channels set
 // tighter limits of their own (15 s for webhooks).
 const attemptTimeout = 30 * time.Second
@@ -76,9 +81,14 @@ type Outbox struct {
 	// being attempted so that no delivery is sent twice at once.
 	queue    map[int64]domain.Delivery
 	inflight map[int64]bool
-	// due orders the queue by next attempt. Entries go stale when a
-	// delivery is rescheduled or dropped; they are skipped when popped.
-	due dueHeap
+	// due orders each channel's queue by next attempt. Entries go stale
+	// when a delivery is rescheduled or dropped; they are skipped when
+	// popped.
+	due map[string]*dueHeap
+	// busy counts each channel's attempts in flight, at most
+	// PerChannel. A crash can leave that many deliveries sent but not yet
+	// recorded, which a restart resends under the same message IDs.
+	busy map[string]int
 	// down remembers channels reported unavailable, so that the condition
 	// is logged once rather than on every attempt.
 	down map[string]bool
@@ -136,6 +146,8 @@ func New(store Store, clock clockwork.Clock, log *slog.Logger, concurrency int) 
 		queue:    map[int64]domain.Delivery{},
 		inflight: map[int64]bool{},
 		down:     map[string]bool{},
+		due:      map[string]*dueHeap{},
+		busy:     map[string]int{},
 		wake:     make(chan struct{}, 1),
 		sendCtx:  sendCtx, cancelSend: cancel,
 	}
@@ -185,10 +197,22 @@ func (o *Outbox) Submit(ds []domain.Delivery) {
 	o.kick()
 }
 
+// idle marks an attempt on channel as finished; the caller holds mu.
+func (o *Outbox) idle(channel string) {
+	if o.busy[channel]--; o.busy[channel] <= 0 {
+		delete(o.busy, channel)
+	}
+}
+
 // enqueue puts d in the queue; the caller holds mu.
 func (o *Outbox) enqueue(d domain.Delivery) {
 	o.queue[d.ID] = d
-	heap.Push(&o.due, dueItem{at: d.NextAttemptAt, id: d.ID})
+	h := o.due[d.Channel]
+	if h == nil {
+		h = &dueHeap{}
+		o.due[d.Channel] = h
+	}
+	heap.Push(h, dueItem{at: d.NextAttemptAt, id: d.ID})
 }
 
 // dueItem is one entry of the due heap.
@@ -288,26 +312,10 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 	now := o.clock.Now()
 	for {
 		o.mu.Lock()
-		var d domain.Delivery
-		found := false
-		for o.due.Len() > 0 {
-			top := o.due[0]
-			cur, ok := o.queue[top.id]
-			if !ok || o.inflight[top.id] || !cur.NextAttemptAt.Equal(top.at) {
-				heap.Pop(&o.due) // stale
-				continue
-			}
-			if top.at.After(now) {
-				next := top.at
-				o.mu.Unlock()
-				return next
-			}
-			d, found = cur, true
-			break
-		}
+		d, next, found := o.nextDue(now)
 		if !found {
 			o.mu.Unlock()
-			return time.Time{}
+			return next
 		}
 		if !wait {
 			select {
@@ -318,8 +326,9 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 				return time.Time{}
 			}
 		}
-		heap.Pop(&o.due)
+		heap.Pop(o.due[d.Channel])
 		o.inflight[d.ID] = true
+		o.busy[d.Channel]++
 		o.mu.Unlock()
 		if wait {
 			select {
@@ -327,6 +336,7 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 			case <-ctx.Done():
 				o.mu.Lock()
 				delete(o.inflight, d.ID)
+				o.idle(d.Channel)
 				o.enqueue(d)
 				o.mu.Unlock()
 				return time.Time{}
@@ -341,9 +351,50 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 	}
 }
 
-func (o *Outbox) release(id int64) {
+// nextDue finds the earliest due delivery on a channel with nothing in
+// flight, or else when the next one falls due (zero when only busy
+// channels have work: their attempts wake the loop when they finish). The
+// caller holds mu.
+func (o *Outbox) nextDue(now time.Time) (domain.Delivery, time.Time, bool) {
+	var (
+		best  domain.Delivery
+		found bool
+		next  time.Time
+	)
+	for ch, h := range o.due {
+		for h.Len() > 0 {
+			top := (*h)[0]
+			cur, ok := o.queue[top.id]
+			if ok && !o.inflight[top.id] && cur.NextAttemptAt.Equal(top.at) {
+				break
+			}
+			heap.Pop(h) // stale
+		}
+		if h.Len() == 0 {
+			delete(o.due, ch)
+			continue
+		}
+		if o.busy[ch] >= PerChannel {
+			continue
+		}
+		top := (*h)[0]
+		if top.at.After(now) {
+			if next.IsZero() || top.at.Before(next) {
+				next = top.at
+			}
+			continue
+		}
+		if !found || top.at.Before(best.NextAttemptAt) {
+			best, found = o.queue[top.id], true
+		}
+	}
+	return best, next, found
+}
+
+func (o *Outbox) release(d domain.Delivery) {
 	o.mu.Lock()
-	delete(o.inflight, id)
+	delete(o.inflight, d.ID)
+	o.idle(d.Channel)
 	o.mu.Unlock()
 }
 
@@ -384,7 +435,7 @@ func (o *Outbox) attempt(d domain.Delivery) {
 	if o.sendCtx.Err() != nil && d.Status == domain.StatusPending {
 		// Stopping: leave the row as the store has it, to be retried on
 		// the next start.
-		o.release(d.ID)
+		o.release(d)
 		o.forget(d.ID)
 		return
 	}
@@ -393,6 +444,7 @@ func (o *Outbox) attempt(d domain.Delivery) {
 	}
 	o.mu.Lock()
 	delete(o.inflight, d.ID)
+	o.idle(d.Channel)
 	if d.Status == domain.StatusPending {
 		o.enqueue(d)
 	} else {
