@@ -25,8 +25,10 @@ func (b *bench) attach(d *rig.Crampd, tag string) func() {
 	if b.attachCmd == "" {
 		return func() {}
 	}
+	b.mu.Lock()
 	b.attached++
 	out := filepath.Join(b.attachDir, fmt.Sprintf("%s-%02d", tag, b.attached))
+	b.mu.Unlock()
 	line := strings.NewReplacer("{pid}", strconv.Itoa(d.PID()), "{out}", out).Replace(b.attachCmd)
 	cmd := exec.Command("sh", "-c", "exec "+line)
 	logf, err := os.Create(out + ".log")

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -116,7 +117,10 @@ type bench struct {
 	tmp  string
 	peer *peer
 	log  io.Writer
-	n    int
+
+	// mu guards n and attached: the idle figure runs beside the others.
+	mu sync.Mutex
+	n  int
 
 	attachCmd, attachDir string
 	attached             int
@@ -125,8 +129,10 @@ type bench struct {
 
 // runDir returns a fresh directory for one run.
 func (b *bench) runDir(tag string) (string, error) {
+	b.mu.Lock()
 	b.n++
 	dir := filepath.Join(b.tmp, fmt.Sprintf("%02d-%s", b.n, tag))
+	b.mu.Unlock()
 	return dir, os.MkdirAll(filepath.Join(dir, "home"), 0o700)
 }
 

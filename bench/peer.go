@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,7 +36,9 @@ type peer struct {
 	bin   string // path to remind
 	dir   string
 	stamp string // the stamp script
-	n     int
+
+	mu sync.Mutex // guards n: the idle figure starts remind beside the others
+	n  int
 }
 
 func newPeer(dir string) (*peer, error) {
@@ -85,8 +88,10 @@ func (p *peer) startAt(t time.Time, bodies []string, out string) (*remindProc, e
 
 // start runs remind -z on script with the given TZ.
 func (p *peer) start(script, tz, out string) (*remindProc, error) {
+	p.mu.Lock()
 	p.n++
 	file := filepath.Join(p.dir, fmt.Sprintf("peer-%d.rem", p.n))
+	p.mu.Unlock()
 	// remind refuses group- or world-writable files.
 	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 		return nil, err
