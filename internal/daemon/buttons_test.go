@@ -50,6 +50,9 @@ func TestDesktopButtons(t *testing.T) {
 
 	srv.EmitActionInvoked(t, got.ID, "done")
 	waitStatus(t, h, dose.ID, domain.StatusAcked)
+	// The store commits the acknowledgement before the outbox drops the
+	// repeats; the log line comes after both.
+	waitLog(t, h, `msg="reminder acknowledged"`)
 	// No repeats at 10:10 and 10:20.
 	h.advanceTo(time.Date(2027, 6, 1, 10, 10, 0, 0, time.UTC))
 	h.advanceTo(time.Date(2027, 6, 1, 10, 20, 0, 0, time.UTC))
@@ -114,6 +117,18 @@ func waitDeliveries(t *testing.T, h *harness, id string, n int) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%s has %d deliveries, want %d", id, total, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitLog waits until the daemon's log holds s.
+func waitLog(t *testing.T, h *harness, s string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(h.logs.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the log never said %s:\n%s", s, h.logs.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -64,9 +64,16 @@ const (
 	lastSeenEvery = 5 * time.Minute
 	// stopGrace is how long in-flight deliveries get on shutdown.
 	stopGrace = 5 * time.Second
+	// lead is how long before its instant an occurrence's job runs. The
+	// loop records it then, with its deliveries held until the instant, so
+	// that the fsync'd commit is done by the time it is due and the outbox
+	// sends at the instant itself. A crash in between finds it in the store
+	// and sends it at its instant (or, if later, on start).
+	lead = 500 * time.Millisecond
 	// early is how far before its instant a job may run and still count as
-	// on time; earlier means the wall clock was stepped back.
-	early = time.Second
+	// on time (lead included); earlier means the wall clock was stepped
+	// back.
+	early = lead + time.Second
 )
 
 // Options configures a Daemon.
@@ -130,6 +137,9 @@ type Daemon struct {
 	armedUntil time.Time
 	// capped is set when the last top-up stopped at maxArmed.
 	capped bool
+	// overdue holds occurrences that came within the lead of their instant
+	// before a job could be armed for them; the loop fires them next.
+	overdue []domain.Occurrence
 	// wakeAt is the deadline the alarm was last set for.
 	wakeAt         time.Time
 	handled        map[string]time.Time
@@ -444,6 +454,14 @@ func (d *Daemon) loop(ctx context.Context, al alarm) {
 	defer close(d.loopDone)
 	defer al.Close()
 	for {
+		if len(d.overdue) > 0 {
+			occs := d.overdue
+			d.overdue = nil
+			// A failed write leaves them to the next reconcile, which
+			// covers everything after the last one that succeeded.
+			d.fire(occs, d.clock.Now())
+			d.setAlarm(al)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -570,10 +588,17 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 			skipped = append(skipped, o)
 			continue
 		}
-		due = append(due, store.Due{Occurrence: o, Channels: rt.routes[o.Kind], Expires: expiresAt(o, grace, now), Followups: d.repeatsOf(rt, o, now)})
+		// Recorded ahead of its instant (see lead): everything that counts
+		// from the firing counts from the instant.
+		at := now
+		if o.At.After(now) {
+			at = o.At
+		}
+		due = append(due, store.Due{Occurrence: o, Channels: rt.routes[o.Kind], SendAt: at, Expires: expiresAt(o, grace, at), Followups: d.repeatsOf(rt, o, at)})
 		fired = append(fired, o)
 	}
 	ctx := context.Background()
+	var recordedNow []domain.Occurrence
 	if len(due) > 0 {
 		deliveries, err := d.store.RecordFired(ctx, now, due)
 		if err != nil {
@@ -588,7 +613,8 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 		}
 		for _, o := range fired {
 			if recorded[o.ID] {
-				d.log.Info("reminder due", "id", o.ID, "kind", o.Kind, "title", o.Title, "late_ms", now.Sub(o.At).Milliseconds())
+				recordedNow = append(recordedNow, o)
+				d.log.Info("reminder due", "id", o.ID, "kind", o.Kind, "title", o.Title, "at", o.At.Format(time.RFC3339Nano), "late_ms", max(0, now.Sub(o.At).Milliseconds()))
 			}
 		}
 		d.out.Submit(deliveries)
@@ -619,8 +645,8 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 			d.disarm(o.At)
 		}
 	}
-	if d.firedHook != nil && len(fired) > 0 {
-		d.firedHook(fired)
+	if d.firedHook != nil && len(recordedNow) > 0 {
+		d.firedHook(recordedNow)
 	}
 	return true
 }
@@ -695,8 +721,15 @@ func (d *Daemon) arm(occs []domain.Occurrence) {
 	if len(todo) == 0 {
 		return
 	}
+	start := at.Add(-lead)
+	if !start.After(d.clock.Now()) {
+		// Within the lead already (or past): a job could not be armed
+		// for it, so the loop fires it as soon as it is free.
+		d.overdue = append(d.overdue, todo...)
+		return
+	}
 	j, err := d.sched.NewJob(
-		gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(at)),
+		gocron.OneTimeJob(gocron.OneTimeJobStartDateTime(start)),
 		gocron.NewTask(func() {
 			select {
 			case d.due <- todo:
@@ -708,8 +741,9 @@ func (d *Daemon) arm(occs []domain.Occurrence) {
 		gocron.WithTags(slices.Compact(slices.Sorted(slices.Values(tags)))...),
 	)
 	if err != nil {
-		// In the past already: the next tick's reconcile fires them.
+		// The clock passed start meanwhile: fire them from the loop.
 		d.log.Debug("cannot arm reminders", "at", at, "err", err)
+		d.overdue = append(d.overdue, todo...)
 		return
 	}
 	d.armed[at.UnixNano()] = j.ID()

@@ -579,3 +579,65 @@ type = "stdout"
 		}
 	}
 }
+
+// An occurrence is recorded half a second ahead of its instant, so the
+// fsync'd commit is off the path to the user; its delivery waits for the
+// instant itself, and a stop in between neither loses nor repeats it.
+func TestRecordedAheadSentAtInstant(t *testing.T) {
+	at := time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC)
+	h := newHarness(t, jumpProfile, at.Add(-time.Minute))
+	h.start()
+	h.advanceTo(at.Add(-400 * time.Millisecond))
+	got := h.waitFired(1)
+	if got[0].Rule != "custom/Early" {
+		t.Fatalf("recorded %v", ids(got))
+	}
+	h.d.Sync()
+	if s := statuses(t, h); s["custom/Early"] != "fired" {
+		t.Fatalf("occurrence log %v: Early is not recorded ahead of its instant", s)
+	}
+	var next int64
+	if err := h.d.Store().DB().QueryRow("SELECT next_attempt_at FROM deliveries").Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	if next != at.UnixMilli() {
+		t.Fatalf("delivery held until %s, want the instant %s", time.UnixMilli(next).UTC(), at)
+	}
+	if n := len(h.stdoutLines()); n != 0 {
+		t.Fatalf("printed %d reminders before the instant", n)
+	}
+	h.advanceTo(at)
+	d := h.waitSettled(1)
+	if d[0].Status != domain.StatusDelivered || len(h.stdoutLines()) != 1 {
+		t.Fatalf("at the instant: %+v, %d printed", d[0], len(h.stdoutLines()))
+	}
+
+	// Recorded ahead, then stopped before the instant: the next start
+	// sends it once, without recording it again.
+	h.advanceTo(time.Date(2027, 6, 1, 10, 5, 0, 0, time.UTC))
+	h.waitFired(1)
+	h.waitSettled(1)
+	h.advanceTo(time.Date(2027, 6, 1, 10, 20, 0, 0, time.UTC).Add(-300 * time.Millisecond))
+	late := h.waitFired(1)
+	if late[0].Rule != "custom/Late" {
+		t.Fatalf("recorded %v", ids(late))
+	}
+	h.d.Sync()
+	h.stop()
+	if n := len(h.stdoutLines()); n != 2 {
+		t.Fatalf("printed %d reminders, want Early and the dose before the stop", n)
+	}
+	h.clock.Advance(2 * time.Second)
+	h.start()
+	h.waitSettled(1)
+	h.d.Sync()
+	lines := h.stdoutLines()
+	if len(lines) != 3 || lines[2]["id"] != late[0].ID {
+		t.Fatalf("after the restart printed %v, want Late once", lines)
+	}
+	select {
+	case extra := <-h.fired:
+		t.Fatalf("recorded again after the restart: %v", ids(extra))
+	default:
+	}
+}

@@ -6,7 +6,7 @@ import (
 )
 
 // OnFired registers fn to be called with the occurrences each fire step
-// handed to the outbox. It must be set before Start.
+// newly recorded as fired and handed to the outbox. It must be set before Start.
 func (d *Daemon) OnFired(fn func([]domain.Occurrence)) { d.firedHook = fn }
 
 // OnSettled registers fn to be called after each delivery attempt.
