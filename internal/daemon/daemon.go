@@ -517,7 +517,9 @@ func (d *Daemon) setAlarm(al alarm) {
 		next = t
 	}
 	for ns := range d.armed {
-		if t := time.Unix(0, ns); t.Before(next) {
+		// With its job, so that nothing but the delivery runs at the
+		// instant itself.
+		if t := time.Unix(0, ns).Add(-lead); t.Before(next) {
 			next = t
 		}
 	}
