@@ -43,13 +43,14 @@ const (
 	// idleSleep is the longest the loop sleeps on its wall-clock alarm
 	// with nothing due: long, because the alarm also wakes it at every
 	// armed instant, on resume from suspend and when the clock is set.
-	idleSleep = 15 * time.Minute
+	idleSleep = time.Hour
 	// catchUpLog is how far past its deadline the alarm must wake before
 	// the loop says it is catching up (a suspend, or the clock set).
 	catchUpLog = time.Minute
 	// horizon is how far ahead jobs are armed; the window is topped up
-	// when less than half of it remains.
-	horizon = time.Hour
+	// when less than half of it remains. Armed jobs cost nothing while
+	// they wait, and a long window spares the idle daemon wakes.
+	horizon = 6 * time.Hour
 	// maxArmed caps the jobs armed at once (one per instant), so that
 	// start-up and reloads stay fast for dense schedules; the sentinel tops
 	// the window up as it drains.
@@ -59,9 +60,13 @@ const (
 	// maxCatchUp bounds how far back a start scans for missed reminders.
 	maxCatchUp = 7 * 24 * time.Hour
 	// lastSeenEvery is how often the reconciled high-water mark is
-	// persisted; a restart rescans at most this much (plus a sleep) of what
-	// the store already holds.
+	// persisted while reminders are being recorded, and lastSeenIdle how
+	// often while none are; it is also persisted on start, reload and
+	// stop. Everything the current profile had due before the mark is in
+	// the store, so a restart rescans at most this much of what the store
+	// already holds, and an idle daemon does not write every wake.
 	lastSeenEvery = 5 * time.Minute
+	lastSeenIdle  = 6 * time.Hour
 	// stopGrace is how long in-flight deliveries get on shutdown.
 	stopGrace = 5 * time.Second
 	// lead is how long before its instant an occurrence's job runs. The
@@ -137,6 +142,9 @@ type Daemon struct {
 	armedUntil time.Time
 	// capped is set when the last top-up stopped at maxArmed.
 	capped bool
+	// recordedSince is set when occurrences were recorded after the
+	// high-water mark was last persisted.
+	recordedSince bool
 	// overdue holds occurrences that came within the lead of their instant
 	// before a job could be armed for them; the loop fires them next.
 	overdue []domain.Occurrence
@@ -487,7 +495,8 @@ func (d *Daemon) loop(ctx context.Context, al alarm) {
 			}
 			d.reconcile(now)
 			d.topUp(now)
-			if d.lastReconciled.Sub(d.lastPersisted) >= lastSeenEvery || d.lastReconciled.Before(d.lastPersisted) {
+			since := d.lastReconciled.Sub(d.lastPersisted)
+			if (d.recordedSince && since >= lastSeenEvery) || since >= lastSeenIdle || since < 0 {
 				d.persistLastSeen()
 			}
 			// Retries wait on Go timers, which a suspend stalls too.
@@ -639,6 +648,7 @@ func (d *Daemon) fire(occs []domain.Occurrence, now time.Time) bool {
 			d.log.Info("reminders skipped: crampd is paused", "count", len(ids), "until", time.UnixMilli(d.pauseUntil.Load()).Format(time.RFC3339))
 		}
 	}
+	d.recordedSince = true
 	for _, group := range [][]domain.Occurrence{fired, missed, skipped} {
 		for _, o := range group {
 			d.handled[o.ID] = o.At
@@ -776,6 +786,9 @@ func (d *Daemon) swap(rt *runtime) {
 	d.out.SetChannels(rt.notifier)
 	d.disarmAll()
 	d.topUp(now)
+	// The new profile's rules may have had instants before now that were
+	// never planned; a restart must not take them for missed.
+	d.persistLastSeen()
 }
 
 // prune forgets handled occurrences older than the sentinel can look back.
@@ -797,6 +810,7 @@ func (d *Daemon) persistLastSeen() {
 		return
 	}
 	d.lastPersisted = d.lastReconciled
+	d.recordedSince = false
 }
 
 // nextDescription names the next reminder, for logs.

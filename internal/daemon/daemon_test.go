@@ -641,3 +641,46 @@ func TestRecordedAheadSentAtInstant(t *testing.T) {
 	default:
 	}
 }
+
+// An idle daemon does not write its high-water mark on every wake: only
+// after lastSeenIdle with nothing recorded, and at once on a reload.
+func TestIdleWakesDoNotWrite(t *testing.T) {
+	start := time.Date(2027, 6, 1, 11, 0, 0, 0, time.UTC)
+	h := newHarness(t, jumpProfile, start)
+	h.start()
+	mark := func() time.Time {
+		t.Helper()
+		h.d.Sync()
+		h.d.Sync()
+		at, err := h.d.Store().LastSeen(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	if m := mark(); !m.Equal(start) {
+		t.Fatalf("mark after start %s, want %s", m, start)
+	}
+	for hour := 12; hour <= 16; hour++ {
+		h.advanceTo(time.Date(2027, 6, 1, hour, 0, 0, 0, time.UTC))
+		if m := mark(); !m.Equal(start) {
+			t.Fatalf("an idle wake at %d:00 wrote the mark (%s)", hour, m)
+		}
+	}
+	sixHours := start.Add(6 * time.Hour)
+	h.advanceTo(sixHours)
+	deadline := time.Now().Add(10 * time.Second)
+	for m := mark(); m.Before(sixHours); m = mark() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after six idle hours the mark is still %s", m)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.advanceTo(sixHours.Add(30 * time.Minute))
+	if err := h.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m := mark(); !m.Equal(h.clock.Now()) {
+		t.Fatalf("mark after a reload %s, want %s", m, h.clock.Now())
+	}
+}
