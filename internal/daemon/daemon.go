@@ -36,6 +36,7 @@ import (
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/systemd"
+	"github.com/crampd/crampd/internal/wallclock"
 )
 
 // Tunables. They are variables only so the documentation can cite them.
@@ -44,6 +45,9 @@ const (
 	// with nothing due: long, because the alarm also wakes it at every
 	// armed instant, on resume from suspend and when the clock is set.
 	idleSleep = time.Hour
+	// fallbackSleep replaces it where the alarm cannot follow the wall
+	// clock across a suspend (no timerfd).
+	fallbackSleep = 30 * time.Second
 	// catchUpLog is how far past its deadline the alarm must wake before
 	// the loop says it is catching up (a suspend, or the clock set).
 	catchUpLog = time.Minute
@@ -312,7 +316,7 @@ func (d *Daemon) Start(ctx context.Context) error {
 	sched.Start()
 	// Timers are created here, not in their goroutines, so that they are
 	// armed before Start returns.
-	al := newAlarm(d.clock)
+	al := wallclock.New(d.clock)
 	d.setAlarm(al)
 	go d.loop(runCtx, al)
 	if d.opts.Watchdog > 0 {
@@ -458,7 +462,7 @@ func lockDir(dir string) (*os.File, error) {
 
 // loop owns the schedule: it fires what jobs hand it, ticks the sentinel
 // and applies reloads, one at a time.
-func (d *Daemon) loop(ctx context.Context, al alarm) {
+func (d *Daemon) loop(ctx context.Context, al wallclock.Alarm) {
 	defer close(d.loopDone)
 	defer al.Close()
 	for {
@@ -519,9 +523,14 @@ func (d *Daemon) loop(ctx context.Context, al alarm) {
 // setAlarm arms the wall-clock alarm for the next thing the loop must look
 // at: the earliest armed instant (its job may be stalled by a suspend),
 // the time to top the window up, or at most the alarm's longest sleep.
-func (d *Daemon) setAlarm(al alarm) {
+func (d *Daemon) setAlarm(al wallclock.Alarm) {
 	now := d.clock.Now()
-	next := now.Add(al.MaxSleep())
+	sleep := idleSleep
+	if !al.Wall() {
+		// Go timers stall in a suspend: re-read the clock often.
+		sleep = fallbackSleep
+	}
+	next := now.Add(sleep)
 	if t := d.armedUntil.Add(-horizon / 2); !d.capped && t.Before(next) {
 		next = t
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/wallclock"
 )
 
 // Store is what the outbox needs from the state database.
@@ -242,7 +243,7 @@ func (o *Outbox) Depth() int {
 }
 
 // Wake makes the outbox re-read the clock, for after a suspend stalled its
-// timer.
+// alarm (where the alarm is a Go timer, without a timerfd).
 func (o *Outbox) Wake() { o.kick() }
 
 func (o *Outbox) kick() {
@@ -268,41 +269,23 @@ func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
 		t.Stop()
 		o.cancelSend()
 	}()
+	// The next attempt waits on a wall-clock alarm: a reminder's first
+	// delivery is held until its instant, and a Go timer would fire up to
+	// a millisecond late (and a suspend's length late).
+	al := wallclock.New(o.clock)
+	defer al.Close()
 	for {
-		next := o.dispatchDue(ctx, true)
-		var timer clockwork.Timer
-		var fire <-chan time.Time
-		if !next.IsZero() {
-			timer = o.armTimer(next)
-			fire = timer.Chan()
+		if next := o.dispatchDue(ctx, true); next.IsZero() {
+			al.Stop()
+		} else {
+			al.Set(next)
 		}
 		select {
 		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
 			return
 		case <-o.wake:
-		case <-fire:
+		case <-al.C():
 		}
-		if timer != nil {
-			timer.Stop()
-		}
-	}
-}
-
-// armTimer returns a timer that fires at next. Timers take a duration, so
-// if the clock moves between reading it and arming the timer (a test's fake
-// clock jumps, or the process stalls) the timer would fire late by that
-// much; arm it again until the reading holds.
-func (o *Outbox) armTimer(next time.Time) clockwork.Timer {
-	for {
-		before := o.clock.Now()
-		t := o.clock.NewTimer(next.Sub(before))
-		if o.clock.Now().Sub(before) < time.Millisecond {
-			return t
-		}
-		t.Stop()
 	}
 }
 

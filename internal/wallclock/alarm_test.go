@@ -1,4 +1,4 @@
-package daemon
+package wallclock
 
 import (
 	"testing"
@@ -11,13 +11,13 @@ import (
 // it fires for a deadline already past and for one just ahead, and that it
 // can be re-armed.
 func TestRealtimeAlarmFires(t *testing.T) {
-	a := newAlarm(clockwork.NewRealClock())
+	a := New(clockwork.NewRealClock())
 	defer a.Close()
 	if _, ok := a.(*clockAlarm); ok {
 		t.Skip("no timerfd on this system")
 	}
-	if a.MaxSleep() != idleSleep {
-		t.Fatalf("max sleep %s", a.MaxSleep())
+	if !a.Wall() {
+		t.Fatal("a timerfd alarm does not say it follows the wall clock")
 	}
 	a.Set(time.Now().Add(-time.Hour))
 	select {
@@ -43,12 +43,23 @@ func TestRealtimeAlarmFires(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("a replaced deadline did not fire")
 	}
+	// A stopped alarm stays quiet past its deadline.
+	a.Set(time.Now().Add(20 * time.Millisecond))
+	a.Stop()
+	select {
+	case <-a.C():
+		t.Fatal("a stopped alarm fired")
+	case <-time.After(200 * time.Millisecond):
+	}
 }
 
 func TestFakeClockAlarm(t *testing.T) {
 	clock := clockwork.NewFakeClockAt(time.Date(2027, 6, 1, 9, 0, 0, 0, time.UTC))
-	a := newAlarm(clock)
+	a := New(clock)
 	defer a.Close()
+	if !a.Wall() {
+		t.Fatal("a fake clock's alarm does not say it follows the wall clock")
+	}
 	a.Set(clock.Now().Add(time.Hour))
 	clock.Advance(59 * time.Minute)
 	select {
@@ -61,5 +72,13 @@ func TestFakeClockAlarm(t *testing.T) {
 	case <-a.C():
 	case <-time.After(5 * time.Second):
 		t.Fatal("did not fire at its deadline")
+	}
+	a.Set(clock.Now().Add(time.Minute))
+	a.Stop()
+	clock.Advance(time.Hour)
+	select {
+	case <-a.C():
+		t.Fatal("a stopped alarm fired")
+	default:
 	}
 }

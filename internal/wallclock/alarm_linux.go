@@ -1,4 +1,4 @@
-package daemon
+package wallclock
 
 import (
 	"errors"
@@ -17,7 +17,7 @@ type realtimeAlarm struct {
 	c  chan struct{}
 }
 
-func newRealtimeAlarm() (*realtimeAlarm, error) {
+func newRealtime() (*realtimeAlarm, error) {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_REALTIME, unix.TFD_CLOEXEC|unix.TFD_NONBLOCK)
 	if err != nil {
 		return nil, fmt.Errorf("timerfd: %w", err)
@@ -51,8 +51,13 @@ func (a *realtimeAlarm) Set(deadline time.Time) {
 	_ = unix.TimerfdSettime(a.fd, unix.TFD_TIMER_ABSTIME|unix.TFD_TIMER_CANCEL_ON_SET, &spec, nil)
 }
 
+// Stop disarms the timer: a zero value disarms a timerfd.
+func (a *realtimeAlarm) Stop() {
+	_ = unix.TimerfdSettime(a.fd, 0, &unix.ItimerSpec{}, nil)
+}
+
 func (a *realtimeAlarm) C() <-chan struct{} { return a.c }
 
 func (a *realtimeAlarm) Close() { a.f.Close() }
 
-func (a *realtimeAlarm) MaxSleep() time.Duration { return idleSleep }
+func (a *realtimeAlarm) Wall() bool { return true }

@@ -1,9 +1,9 @@
 //go:build !linux
 
-package daemon
+package wallclock
 
 import "errors"
 
-func newRealtimeAlarm() (alarm, error) {
+func newRealtime() (Alarm, error) {
 	return nil, errors.New("no realtime timer on this system")
 }
