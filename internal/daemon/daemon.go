@@ -697,7 +697,13 @@ func (d *Daemon) logMissed(occs []domain.Occurrence, ids []string) {
 // topUp arms jobs for the instants of the next horizon that are not armed
 // yet, up to maxArmed, when the armed window runs low.
 func (d *Daemon) topUp(now time.Time) {
-	if d.armedUntil.Sub(now) > horizon/2 && (!d.capped || len(d.armed) >= maxArmed/2) {
+	if d.capped {
+		// Stopped at maxArmed: refill once half of it has fired, or the
+		// window ran out (a clock jump).
+		if len(d.armed) >= maxArmed/2 && d.armedUntil.After(now) {
+			return
+		}
+	} else if d.armedUntil.Sub(now) > horizon/2 {
 		return
 	}
 	d.capped = false

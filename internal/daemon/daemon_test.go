@@ -574,8 +574,14 @@ type = "stdout"
 			t.Fatalf("fired %s at %s, due %s", got[0].ID, h.clock.Now(), got[0].At)
 		}
 		h.waitSettled(1)
-		if n := h.d.Armed(); n > 256 {
+		n := h.d.Armed()
+		if n > 256 || n < 127 {
 			t.Fatalf("%d jobs armed", n)
+		}
+		// A capped window is topped up once it has half drained, not
+		// re-planned after every fire.
+		if at.Equal(start.Add(time.Second)) && n != 255 {
+			t.Fatalf("%d jobs armed after the first fire, want 255", n)
 		}
 	}
 }
