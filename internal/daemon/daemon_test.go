@@ -146,6 +146,17 @@ func (h *harness) advanceTo(t time.Time) {
 	h.clock.Advance(t.Sub(h.clock.Now()))
 }
 
+// noneFired fails the test if anything was recorded as fired since the
+// last wait.
+func (h *harness) noneFired(what string) {
+	h.t.Helper()
+	select {
+	case extra := <-h.fired:
+		h.t.Fatalf("%s: %v", what, ids(extra))
+	default:
+	}
+}
+
 func ids(occs []domain.Occurrence) []string {
 	out := make([]string, len(occs))
 	for i, o := range occs {
@@ -245,11 +256,7 @@ func TestPlanEqualsFired(t *testing.T) {
 	}
 	// Run to the end of the week: nothing else may fire.
 	h.advanceTo(end.Add(-time.Second))
-	select {
-	case extra := <-h.fired:
-		t.Fatalf("fired beyond the plan: %v", ids(extra))
-	default:
-	}
+	h.noneFired("fired beyond the plan")
 
 	if len(fired) != len(want) {
 		t.Fatalf("fired %d, planned %d", len(fired), len(want))
@@ -385,11 +392,7 @@ func TestWallClockJumpCatchesUpWithinGrace(t *testing.T) {
 	// Nothing fires twice however time moves on.
 	h.advanceTo(time.Date(2027, 6, 1, 23, 0, 0, 0, time.UTC))
 	h.d.Sync()
-	select {
-	case extra := <-h.fired:
-		t.Fatalf("fired again: %v", ids(extra))
-	default:
-	}
+	h.noneFired("fired again")
 	if n := len(h.stdoutLines()); n != 2 {
 		t.Fatalf("printed %d reminders, want 2", n)
 	}
@@ -421,11 +424,7 @@ func TestDowntimeCatchesUpWithinGrace(t *testing.T) {
 	h.stop()
 	h.start()
 	h.d.Sync()
-	select {
-	case extra := <-h.fired:
-		t.Fatalf("fired again after a restart: %v", ids(extra))
-	default:
-	}
+	h.noneFired("fired again after a restart")
 }
 
 // A backward clock step never makes a reminder fire early or twice.
@@ -499,11 +498,7 @@ func TestReloadIsAllOrNothing(t *testing.T) {
 	h.waitSettled(1)
 	h.advanceTo(time.Date(2027, 6, 1, 10, 20, 0, 0, time.UTC))
 	h.d.Sync()
-	select {
-	case extra := <-h.fired:
-		t.Fatalf("the old 10:20 reminder fired after the reload: %v", ids(extra))
-	default:
-	}
+	h.noneFired("the old 10:20 reminder fired after the reload")
 	h.advanceTo(time.Date(2027, 6, 1, 10, 40, 0, 0, time.UTC))
 	if got := h.waitFired(1); !got[0].At.Equal(time.Date(2027, 6, 1, 10, 40, 0, 0, time.UTC)) {
 		t.Fatalf("after reload fired %v at %s", ids(got), got[0].At)
@@ -641,11 +636,7 @@ func TestRecordedAheadSentAtInstant(t *testing.T) {
 	if len(lines) != 3 || lines[2]["id"] != late[0].ID {
 		t.Fatalf("after the restart printed %v, want Late once", lines)
 	}
-	select {
-	case extra := <-h.fired:
-		t.Fatalf("recorded again after the restart: %v", ids(extra))
-	default:
-	}
+	h.noneFired("recorded again after the restart")
 }
 
 // An idle daemon does not write its high-water mark on every wake: only
