@@ -306,6 +306,35 @@ they are printed, and the daemon keeps the schedule it had.`,
 // daemonOrStore runs fromDaemon; when no daemon answers, it says so on
 // stderr and runs fromStore on the state database instead, for commands
 // that must work without a daemon.
+// lastDays reads the last days of history or cramps: from the daemon, or
+// from the state database when none is running.
+func lastDays[T any](ctx context.Context, env Env, f clientFlags, state string, days int,
+	fromDaemon func(*control.Client, context.Context, int) ([]T, error),
+	fromStore func(*store.Store, context.Context, time.Time, time.Time) ([]T, error),
+) ([]T, error) {
+	c := f.client(env)
+	var out []T
+	err := daemonOrStore(c, env, state, "reading the state database",
+		func() (err error) { out, err = fromDaemon(c, ctx, days); return err },
+		func(st *store.Store) (err error) {
+			now := env.Clock.Now()
+			out, err = fromStore(st, ctx, now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
+			return err
+		})
+	return out, err
+}
+
+// jsonOrErr returns err, or else writes list as JSON (an empty list as []).
+func jsonOrErr[T any](env Env, list []T, err error) error {
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []T{}
+	}
+	return writeJSON(env.Stdout, list)
+}
+
 func daemonOrStore(c *control.Client, env Env, state, instead string, fromDaemon func() error, fromStore func(*store.Store) error) error {
 	err := fromDaemon()
 	if !errors.Is(err, control.ErrNotRunning) {
@@ -350,23 +379,9 @@ state database directly.`,
 			if days < 1 || days > 366 {
 				return fail(exitUsage, errors.New("crampd history: --days must be between 1 and 366"))
 			}
-			c := f.client(env)
-			var recs []store.Record
-			err := daemonOrStore(c, env, state, "reading the state database",
-				func() (err error) { recs, err = c.History(cmd.Context(), days); return err },
-				func(st *store.Store) (err error) {
-					now := env.Clock.Now()
-					recs, err = st.History(cmd.Context(), now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
-					return err
-				})
-			if err != nil {
-				return err
-			}
-			if f.json {
-				if recs == nil {
-					recs = []store.Record{}
-				}
-				return writeJSON(env.Stdout, recs)
+			recs, err := lastDays(cmd.Context(), env, f, state, days, (*control.Client).History, (*store.Store).History)
+			if err != nil || f.json {
+				return jsonOrErr(env, recs, err)
 			}
 			writeHistory(env.Stdout, recs)
 			return nil
@@ -497,23 +512,9 @@ func newCrampListCmd(env Env) *cobra.Command {
 			if days < 1 || days > 3660 {
 				return fail(exitUsage, errors.New("crampd cramp list: --days must be between 1 and 3660"))
 			}
-			c := f.client(env)
-			var cs []domain.Cramp
-			err := daemonOrStore(c, env, state, "reading the state database",
-				func() (err error) { cs, err = c.Cramps(cmd.Context(), days); return err },
-				func(st *store.Store) (err error) {
-					now := env.Clock.Now()
-					cs, err = st.Cramps(cmd.Context(), now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
-					return err
-				})
-			if err != nil {
-				return err
-			}
-			if f.json {
-				if cs == nil {
-					cs = []domain.Cramp{}
-				}
-				return writeJSON(env.Stdout, cs)
+			cs, err := lastDays(cmd.Context(), env, f, state, days, (*control.Client).Cramps, (*store.Store).Cramps)
+			if err != nil || f.json {
+				return jsonOrErr(env, cs, err)
 			}
 			if len(cs) == 0 {
 				fmt.Fprintln(env.Stdout, "No cramps logged in this period.")
