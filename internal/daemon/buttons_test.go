@@ -2,11 +2,13 @@ package daemon_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/testutil/desktopenv"
 	"github.com/crampd/crampd/internal/testutil/fakenotifyd"
 )
@@ -18,17 +20,12 @@ var buttonProfile = strings.Replace(doseProfile, `type = "stdout"`, `type = "des
 // waitNotified waits until the server has received n notifications.
 func waitNotified(t *testing.T, srv *fakenotifyd.Server, n int) []fakenotifyd.Notification {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got := srv.Notifications()
-		if len(got) >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the notification server got %d notifications, want %d", len(got), n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var got []fakenotifyd.Notification
+	eventually(t, func() bool { got = srv.Notifications(); return len(got) >= n },
+		func() string {
+			return fmt.Sprintf("the notification server got %d notifications, want %d", len(got), n)
+		})
+	return got
 }
 
 // Pressing Done on a dose stops its repeats; pressing Snooze on a reminder
@@ -89,47 +86,33 @@ func TestDesktopButtons(t *testing.T) {
 
 func waitStatus(t *testing.T, h *harness, id string, want domain.Status) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		rec, err := h.d.Store().Record(context.Background(), id)
-		if err == nil && rec.Status == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: status %s, want %s (%v)", id, rec.Status, want, err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var (
+		rec store.Record
+		err error
+	)
+	eventually(t, func() bool {
+		rec, err = h.d.Store().Record(context.Background(), id)
+		return err == nil && rec.Status == want
+	}, func() string { return fmt.Sprintf("%s: status %s, want %s (%v)", id, rec.Status, want, err) })
 }
 
 // waitDeliveries waits until id has n deliveries in the outbox.
 func waitDeliveries(t *testing.T, h *harness, id string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	total := 0
+	eventually(t, func() bool {
 		rec, err := h.d.Store().Record(context.Background(), id)
-		total := 0
+		total = 0
 		for _, c := range rec.Deliveries {
 			total += c
 		}
-		if err == nil && total >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s has %d deliveries, want %d", id, total, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return err == nil && total >= n
+	}, func() string { return fmt.Sprintf("%s has %d deliveries, want %d", id, total, n) })
 }
 
 // waitLog waits until the daemon's log holds s.
 func waitLog(t *testing.T, h *harness, s string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(h.logs.String(), s) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the log never said %s:\n%s", s, h.logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, func() bool { return strings.Contains(h.logs.String(), s) },
+		func() string { return fmt.Sprintf("the log never said %s:\n%s", s, h.logs.String()) })
 }

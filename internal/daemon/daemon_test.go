@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -144,6 +145,19 @@ func (h *harness) waitSettled(want int) []domain.Delivery {
 func (h *harness) advanceTo(t time.Time) {
 	h.d.Sync()
 	h.clock.Advance(t.Sub(h.clock.Now()))
+}
+
+// eventually polls cond (goroutines, not the fake clock, must make it
+// hold) and fails with msg's text if it does not hold within ten seconds.
+func eventually(t *testing.T, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // noneFired fails the test if anything was recorded as fired since the
@@ -666,13 +680,9 @@ func TestIdleWakesDoNotWrite(t *testing.T) {
 	}
 	sixHours := start.Add(6 * time.Hour)
 	h.advanceTo(sixHours)
-	deadline := time.Now().Add(10 * time.Second)
-	for m := mark(); m.Before(sixHours); m = mark() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after six idle hours the mark is still %s", m)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	var m time.Time
+	eventually(t, func() bool { m = mark(); return !m.Before(sixHours) },
+		func() string { return fmt.Sprintf("after six idle hours the mark is still %s", m) })
 	h.advanceTo(sixHours.Add(30 * time.Minute))
 	if err := h.d.Reload(context.Background()); err != nil {
 		t.Fatal(err)
