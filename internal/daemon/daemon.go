@@ -503,7 +503,8 @@ func (d *Daemon) loop(ctx context.Context, al wallclock.Alarm) {
 			if (d.recordedSince && since >= lastSeenEvery) || since >= lastSeenIdle || since < 0 {
 				d.persistLastSeen()
 			}
-			// Retries wait on Go timers, which a suspend stalls too.
+			// Without a timerfd the outbox waits on a Go timer, which a
+			// suspend stalls: let it re-read the clock.
 			d.out.Wake()
 		case req := <-d.reloads:
 			if req.probe != nil {
