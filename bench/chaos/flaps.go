@@ -49,12 +49,7 @@ func (c *chaos) endpointFlaps(ctx context.Context) result {
 	if c.size == full {
 		scripts = fullScripts
 	}
-	dir, err := c.runDir("flaps")
-	if err != nil {
-		r.err = err
-		return r
-	}
-	rcv, err := rig.NewReceiver()
+	dir, rcv, err := c.setup("flaps")
 	if err != nil {
 		r.err = err
 		return r

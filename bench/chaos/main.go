@@ -94,6 +94,16 @@ func (c *chaos) runDir(tag string) (string, error) {
 	return dir, os.MkdirAll(filepath.Join(dir, "home"), 0o700)
 }
 
+// setup makes a scenario's run directory and starts its webhook receiver.
+func (c *chaos) setup(tag string) (string, *rig.Receiver, error) {
+	dir, err := c.runDir(tag)
+	if err != nil {
+		return "", nil, err
+	}
+	rcv, err := rig.NewReceiver()
+	return dir, rcv, err
+}
+
 func logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "chaos: "+format+"\n", args...)
 }

@@ -35,12 +35,7 @@ var brokenProfiles = []struct {
 func (c *chaos) reloadStorm(ctx context.Context) result {
 	r := result{name: "reload-storm"}
 	sz := c.size
-	dir, err := c.runDir("reload")
-	if err != nil {
-		r.err = err
-		return r
-	}
-	rcv, err := rig.NewReceiver()
+	dir, rcv, err := c.setup("reload")
 	if err != nil {
 		r.err = err
 		return r

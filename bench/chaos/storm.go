@@ -25,12 +25,7 @@ import (
 func (c *chaos) restartStorm(ctx context.Context) result {
 	r := result{name: "restart-storm"}
 	sz := c.size
-	dir, err := c.runDir("storm")
-	if err != nil {
-		r.err = err
-		return r
-	}
-	rcv, err := rig.NewReceiver()
+	dir, rcv, err := c.setup("storm")
 	if err != nil {
 		r.err = err
 		return r
