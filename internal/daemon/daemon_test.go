@@ -691,3 +691,22 @@ func TestIdleWakesDoNotWrite(t *testing.T) {
 		t.Fatalf("mark after a reload %s, want %s", m, h.clock.Now())
 	}
 }
+
+// A start within the lead of an instant cannot arm a job for it in time:
+// the loop records it at once, and it is still sent at its instant.
+func TestStartWithinLeadRecordsAtOnce(t *testing.T) {
+	at := time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC)
+	h := newHarness(t, jumpProfile, at.Add(-300*time.Millisecond))
+	h.start()
+	if got := h.waitFired(1); got[0].Rule != "custom/Early" {
+		t.Fatalf("recorded %v", ids(got))
+	}
+	h.d.Sync()
+	if n := len(h.stdoutLines()); n != 0 {
+		t.Fatalf("printed %d reminders before the instant", n)
+	}
+	h.advanceTo(at)
+	if d := h.waitSettled(1)[0]; d.Status != domain.StatusDelivered || len(h.stdoutLines()) != 1 {
+		t.Fatalf("at the instant: %+v, %d printed", d, len(h.stdoutLines()))
+	}
+}
