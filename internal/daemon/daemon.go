@@ -522,8 +522,8 @@ func (d *Daemon) loop(ctx context.Context, al wallclock.Alarm) {
 }
 
 // setAlarm arms the wall-clock alarm for the next thing the loop must look
-// at: the earliest armed instant (its job may be stalled by a suspend),
-// the time to top the window up, or at most the alarm's longest sleep.
+// at: the earliest armed job (a suspend may stall it), the time to top the
+// window up, or at most the longest sleep.
 func (d *Daemon) setAlarm(al wallclock.Alarm) {
 	now := d.clock.Now()
 	sleep := idleSleep
