@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/control"
 )
 
@@ -168,7 +169,7 @@ func TestCommandsAgainstARunningDaemon(t *testing.T) {
 		t.Fatalf("status: %+v", r)
 	}
 	r = e.run("status", "--json", sock)
-	var st control.Status
+	var st app.Status
 	if r.code != 0 || json.Unmarshal([]byte(r.stdout), &st) != nil || st.Zone != "UTC" {
 		t.Fatalf("status --json: %+v", r)
 	}

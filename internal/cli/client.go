@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,52 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/control"
-	"github.com/crampd/crampd/internal/daemon"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/stats"
-	"github.com/crampd/crampd/internal/store"
 )
-
-// clientFlags are shared by every command that talks to the daemon.
-type clientFlags struct {
-	socket string
-	json   bool
-}
-
-func (f *clientFlags) add(cmd *cobra.Command, withJSON bool) {
-	cmd.Flags().StringVar(&f.socket, "socket", "", "control socket (default $XDG_RUNTIME_DIR/crampd/crampd.sock)")
-	if withJSON {
-		cmd.Flags().BoolVar(&f.json, "json", false, "print JSON")
-	}
-}
-
-func (f *clientFlags) client(env Env) *control.Client {
-	path := f.socket
-	if path == "" {
-		path = control.DefaultSocket(env.Getenv)
-	}
-	return control.NewClient(path)
-}
-
-// notRunning is the one line printed when the daemon does not answer.
-func notRunning(c *control.Client) string {
-	return fmt.Sprintf("crampd is not running (no daemon on %s); start it with `systemctl --user start crampd` or `crampd run`", c.Socket())
-}
-
-// clientError turns an API error into an exit status: 3 when the daemon is
-// not running, 1 otherwise.
-func clientError(c *control.Client, err error) error {
-	if errors.Is(err, control.ErrNotRunning) {
-		return fail(exitNoDaemon, errors.New(notRunning(c)))
-	}
-	var apiErr *control.APIError
-	if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
-		return fail(exitProblem, fmt.Errorf("crampd: %s", apiErr.Message))
-	}
-	return fail(exitProblem, fmt.Errorf("crampd: %w", err))
-}
 
 func newStatusCmd(env Env) *cobra.Command {
 	var f clientFlags
@@ -65,23 +24,24 @@ func newStatusCmd(env Env) *cobra.Command {
 		Short: "Show the running daemon's state",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := f.client(env)
-			st, err := c.Status(cmd.Context())
-			if err != nil {
-				return clientError(c, err)
-			}
-			if f.json {
-				return writeJSON(env.Stdout, st)
-			}
-			writeStatus(env.Stdout, st)
-			return nil
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				st, err := svc.Status(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if f.json {
+					return writeJSON(env.Stdout, st)
+				}
+				writeStatus(env.Stdout, st)
+				return nil
+			})
 		},
 	}
 	f.add(cmd, true)
 	return cmd
 }
 
-func writeStatus(w io.Writer, st control.Status) {
+func writeStatus(w io.Writer, st app.Status) {
 	loc := zoneOf(st.Zone)
 	fmt.Fprintf(w, "crampd is running (up %s)\n", st.Uptime)
 	reload := "ok"
@@ -95,9 +55,12 @@ func writeStatus(w io.Writer, st control.Status) {
 	} else {
 		fmt.Fprintf(w, "  paused:   no\n")
 	}
-	fmt.Fprintf(w, "  outbox:   %d waiting\n", st.OutboxDepth)
+	fmt.Fprintf(w, "  outbox:   %d waiting to go out, %d repeats and snoozes scheduled\n", st.OutboxDepth, st.Scheduled)
 	if st.Next != nil {
 		fmt.Fprintf(w, "  next:     %s %s at %s (%s)\n", st.Next.Kind, st.Next.ID, st.Next.At.In(loc).Format("Mon 15:04"), st.Next.Title)
+	}
+	if r := st.NextRepeat; r != nil {
+		fmt.Fprintf(w, "  repeat:   %s %s at %s (%s)\n", r.Occurrence.Kind, r.Occurrence.ID, r.At.In(loc).Format("Mon 15:04"), r.Occurrence.Title)
 	}
 }
 
@@ -131,27 +94,21 @@ runs, it says so on stderr and lists them from the profile instead.`,
 			if n < 1 || n > 1000 {
 				return fail(exitUsage, errors.New("crampd next: -n must be between 1 and 1000"))
 			}
-			c := f.client(env)
-			occs, err := c.Upcoming(cmd.Context(), n)
-			var loc *time.Location
-			switch {
-			case errors.Is(err, control.ErrNotRunning):
-				fmt.Fprintln(env.Stderr, notRunning(c)+"; listing from the profile")
-				p, perr := loadProfile(profilePath(path, env))
-				if perr != nil {
-					return perr
-				}
-				occs, loc = daemon.Upcoming(p, env.Clock.Now(), n), p.Location
-			case err != nil:
-				return clientError(c, err)
-			default:
-				loc = time.Local
-				if len(occs) > 0 {
-					loc = occs[0].At.Location()
-				}
+			var occs []domain.Occurrence
+			err := withService(cmd.Context(), env, f, &local{profile: path, needProfile: true, instead: "listing from the profile"},
+				func(svc control.Service) (err error) {
+					occs, err = svc.Upcoming(cmd.Context(), n)
+					return err
+				})
+			if err != nil {
+				return err
+			}
+			loc := time.Local
+			if len(occs) > 0 {
+				loc = occs[0].At.Location()
 			}
 			if f.json {
-				return writeJSON(env.Stdout, occs)
+				return jsonOrErr(env, occs, nil)
 			}
 			writePlanTable(env.Stdout, loc, occs)
 			return nil
@@ -170,13 +127,14 @@ func newAckCmd(env Env) *cobra.Command {
 		Short: "Mark a reminder as done (stops its repeats)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := f.client(env)
-			rec, err := c.Ack(cmd.Context(), args[0])
-			if err != nil {
-				return clientError(c, err)
-			}
-			fmt.Fprintf(env.Stdout, "Done: %s (%s).\n", rec.Title, rec.ID)
-			return nil
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				rec, err := svc.Ack(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Done: %s (%s).\n", rec.Title, rec.ID)
+				return nil
+			})
 		},
 	}
 	f.add(cmd, false)
@@ -190,13 +148,18 @@ func newSnoozeCmd(env Env) *cobra.Command {
 		Short: "Send a reminder again after a while (e.g. 10m)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := f.client(env)
-			r, err := c.Snooze(cmd.Context(), args[0], args[1])
+			d, err := profile.ParseDuration(args[1])
 			if err != nil {
-				return clientError(c, err)
+				return fail(exitUsage, fmt.Errorf("crampd snooze: %q is not a duration like 10m or 1h", args[1]))
 			}
-			fmt.Fprintf(env.Stdout, "Snoozed %s until %s.\n", r.ID, r.Until.Format("15:04"))
-			return nil
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				r, err := svc.Snooze(cmd.Context(), args[0], d)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Snoozed %s until %s.\n", r.Record.ID, r.Until.Format("15:04"))
+				return nil
+			})
 		},
 	}
 	f.add(cmd, false)
@@ -216,22 +179,31 @@ during it are recorded as skipped. The pause survives a restart and ends on
 its own.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var req control.PauseRequest
+			var req app.PauseRequest
 			switch {
 			case len(args) == 1 && until == "":
-				req.Duration = args[0]
+				d, err := profile.ParseDuration(args[0])
+				if err != nil || d <= 0 {
+					return fail(exitUsage, fmt.Errorf("crampd pause: %q is not a duration like 2h", args[0]))
+				}
+				req.For = d
 			case len(args) == 0 && until != "":
-				req.Until = until
+				c, err := profile.ParseClockString(until)
+				if err != nil {
+					return fail(exitUsage, fmt.Errorf("crampd pause: --until: %w", err))
+				}
+				req.Until = &c
 			default:
 				return fail(exitUsage, errors.New("crampd pause: give a duration (2h) or --until HH:MM"))
 			}
-			c := f.client(env)
-			r, err := c.Pause(cmd.Context(), req)
-			if err != nil {
-				return clientError(c, err)
-			}
-			fmt.Fprintf(env.Stdout, "Paused until %s.\n", r.Until.Format("Mon 15:04 MST"))
-			return nil
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				r, err := svc.Pause(cmd.Context(), req)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Paused until %s.\n", r.Until.Format("Mon 15:04 MST"))
+				return nil
+			})
 		},
 	}
 	f.add(cmd, false)
@@ -246,12 +218,20 @@ func newResumeCmd(env Env) *cobra.Command {
 		Short: "End a pause",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := f.client(env)
-			if err := c.Resume(cmd.Context()); err != nil {
-				return clientError(c, err)
-			}
-			fmt.Fprintln(env.Stdout, "Resumed.")
-			return nil
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				r, err := svc.Resume(cmd.Context())
+				switch {
+				case err != nil:
+					return err
+				case !r.WasPaused:
+					fmt.Fprintln(env.Stdout, "crampd was not paused.")
+				case r.Released > 0:
+					fmt.Fprintf(env.Stdout, "Resumed; %s held by the pause %s out now.\n", count(r.Released, "delivery"), goes(r.Released))
+				default:
+					fmt.Fprintln(env.Stdout, "Resumed.")
+				}
+				return nil
+			})
 		},
 	}
 	f.add(cmd, false)
@@ -265,13 +245,18 @@ func newFireCmd(env Env) *cobra.Command {
 		Short: "Send a reminder of a kind, or a custom reminder, now (to test channels)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c := f.client(env)
-			o, err := c.Fire(cmd.Context(), args[0])
-			if err != nil {
-				return clientError(c, err)
-			}
-			fmt.Fprintf(env.Stdout, "Sent %s reminder %s: %s\n", o.Kind, o.ID, o.Title)
-			return nil
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				r, err := svc.Fire(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				o := r.Occurrence
+				fmt.Fprintf(env.Stdout, "Sending %s reminder %s now to %s: %s\n", o.Kind, o.ID, strings.Join(r.Channels, ", "), o.Title)
+				if r.PausedUntil != nil {
+					fmt.Fprintf(env.Stdout, "crampd is paused until %s; a test fire goes out all the same.\n", r.PausedUntil.Format("Mon 15:04 MST"))
+				}
+				return nil
+			})
 		},
 	}
 	f.add(cmd, false)
@@ -287,41 +272,21 @@ func newReloadCmd(env Env) *cobra.Command {
 they are printed, and the daemon keeps the schedule it had.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c := f.client(env)
-			if err := c.Reload(cmd.Context()); err != nil {
-				var apiErr *control.APIError
-				if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity {
-					return fail(exitProblem, fmt.Errorf("%s\nThe daemon keeps its previous profile.", apiErr.Message))
+			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+				if err := svc.Reload(cmd.Context()); err != nil {
+					var apiErr *control.APIError
+					if errors.As(err, &apiErr) && apiErr.Status == http.StatusUnprocessableEntity {
+						return fail(exitProblem, fmt.Errorf("%s\nThe daemon keeps its previous profile.", apiErr.Message))
+					}
+					return err
 				}
-				return clientError(c, err)
-			}
-			fmt.Fprintln(env.Stdout, "Profile reloaded.")
-			return nil
+				fmt.Fprintln(env.Stdout, "Profile reloaded.")
+				return nil
+			})
 		},
 	}
 	f.add(cmd, false)
 	return cmd
-}
-
-// daemonOrStore runs fromDaemon; when no daemon answers, it says so on
-// stderr and runs fromStore on the state database instead, for commands
-// that must work without a daemon.
-// lastDays reads the last days of history or cramps: from the daemon, or
-// from the state database when none is running.
-func lastDays[T any](ctx context.Context, env Env, f clientFlags, state string, days int,
-	fromDaemon func(*control.Client, context.Context, int) ([]T, error),
-	fromStore func(*store.Store, context.Context, time.Time, time.Time) ([]T, error),
-) ([]T, error) {
-	c := f.client(env)
-	var out []T
-	err := daemonOrStore(c, env, state, "reading the state database",
-		func() (err error) { out, err = fromDaemon(c, ctx, days); return err },
-		func(st *store.Store) (err error) {
-			now := env.Clock.Now()
-			out, err = fromStore(st, ctx, now.AddDate(0, 0, -days), now.Add(time.Nanosecond))
-			return err
-		})
-	return out, err
 }
 
 // jsonOrErr returns err, or else writes list as JSON (an empty list as []).
@@ -335,38 +300,11 @@ func jsonOrErr[T any](env Env, list []T, err error) error {
 	return writeJSON(env.Stdout, list)
 }
 
-func daemonOrStore(c *control.Client, env Env, state, instead string, fromDaemon func() error, fromStore func(*store.Store) error) error {
-	err := fromDaemon()
-	if !errors.Is(err, control.ErrNotRunning) {
-		if err != nil {
-			return clientError(c, err)
-		}
-		return nil
-	}
-	fmt.Fprintln(env.Stderr, notRunning(c)+"; "+instead)
-	if state == "" {
-		state = store.DefaultDir(env.Getenv)
-	}
-	st, err := store.Open(context.Background(), state)
-	if err != nil {
-		return fail(exitProblem, err)
-	}
-	defer st.Close()
-	if err := fromStore(st); err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			return err
-		}
-		return fail(exitProblem, err)
-	}
-	return nil
-}
-
 func newHistoryCmd(env Env) *cobra.Command {
 	var (
-		f     clientFlags
-		days  int
-		state string
+		f           clientFlags
+		days        int
+		state, path string
 	)
 	cmd := &cobra.Command{
 		Use:   "history",
@@ -379,7 +317,12 @@ state database directly.`,
 			if days < 1 || days > 366 {
 				return fail(exitUsage, errors.New("crampd history: --days must be between 1 and 366"))
 			}
-			recs, err := lastDays(cmd.Context(), env, f, state, days, (*control.Client).History, (*store.Store).History)
+			var recs []domain.Record
+			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, instead: "reading the state database"},
+				func(svc control.Service) (err error) {
+					recs, err = svc.History(cmd.Context(), days)
+					return err
+				})
 			if err != nil || f.json {
 				return jsonOrErr(env, recs, err)
 			}
@@ -389,11 +332,17 @@ state database directly.`,
 	}
 	f.add(cmd, true)
 	cmd.Flags().IntVar(&days, "days", 7, "how many days back")
-	cmd.Flags().StringVar(&state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
+	stateFlag(cmd, &state)
+	profileFlag(cmd, &path)
 	return cmd
 }
 
-func writeHistory(w io.Writer, recs []store.Record) {
+// stateFlag adds --state to cmd.
+func stateFlag(cmd *cobra.Command, state *string) {
+	cmd.Flags().StringVar(state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
+}
+
+func writeHistory(w io.Writer, recs []domain.Record) {
 	if len(recs) == 0 {
 		fmt.Fprintln(w, "No reminders in this period.")
 		return
@@ -445,27 +394,27 @@ database, and the daemon checks it when it next starts.`,
 				req.At = &t
 			}
 			c := domain.Cramp{Leg: req.Leg, Muscle: req.Muscle, Severity: req.Severity, Symptoms: req.Symptoms, Note: req.Note}
+			if req.At != nil {
+				c.At = *req.At
+			}
 			if err := c.Validate(); err != nil {
 				return fail(exitUsage, fmt.Errorf("crampd cramp log: %w", err))
 			}
-			cl := f.client(env)
-			var r control.CrampResponse
-			err := daemonOrStore(cl, env, state, "writing to the state database",
-				func() (err error) { r, err = cl.LogCramp(cmd.Context(), req); return err },
-				func(st *store.Store) (err error) {
-					c.At = env.Clock.Now()
-					if req.At != nil {
-						c.At = *req.At
-					}
-					r.Cramp, err = st.AddCramp(cmd.Context(), c, env.Clock.Now())
+			var r app.CrampResult
+			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, write: true, instead: "writing to the state database"},
+				func(svc control.Service) (err error) {
+					r, err = svc.LogCramp(cmd.Context(), c)
 					return err
 				})
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "Logged cramp #%d at %s.\n", r.Cramp.ID, r.Cramp.At.In(loc).Format("Mon 15:04"))
-			if r.Doctor != nil {
-				fmt.Fprintf(env.Stdout, "%s\n%s\n", r.Doctor.Title, r.Doctor.Body)
+			if d := r.Nudge.Sent; d != nil {
+				fmt.Fprintf(env.Stdout, "%s\n%s\n", d.Title, d.Body)
+			}
+			if msg := r.Nudge.Message(loc); msg != "" {
+				fmt.Fprintln(env.Stdout, msg)
 			}
 			return nil
 		},
@@ -477,7 +426,7 @@ database, and the daemon checks it when it next starts.`,
 	cmd.Flags().IntVar(&req.Severity, "severity", 0, "how bad, 1-10")
 	cmd.Flags().StringArrayVar(&req.Symptoms, "symptom", nil, "swelling, numbness or weakness (repeatable)")
 	cmd.Flags().StringVar(&req.Note, "note", "", "a note")
-	cmd.Flags().StringVar(&state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
+	stateFlag(cmd, &state)
 	profileFlag(cmd, &path)
 	return cmd
 }
@@ -500,9 +449,9 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 
 func newCrampListCmd(env Env) *cobra.Command {
 	var (
-		f     clientFlags
-		days  int
-		state string
+		f           clientFlags
+		days        int
+		state, path string
 	)
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -512,7 +461,12 @@ func newCrampListCmd(env Env) *cobra.Command {
 			if days < 1 || days > 3660 {
 				return fail(exitUsage, errors.New("crampd cramp list: --days must be between 1 and 3660"))
 			}
-			cs, err := lastDays(cmd.Context(), env, f, state, days, (*control.Client).Cramps, (*store.Store).Cramps)
+			var cs []domain.Cramp
+			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, instead: "reading the state database"},
+				func(svc control.Service) (err error) {
+					cs, err = svc.Cramps(cmd.Context(), days)
+					return err
+				})
 			if err != nil || f.json {
 				return jsonOrErr(env, cs, err)
 			}
@@ -520,15 +474,16 @@ func newCrampListCmd(env Env) *cobra.Command {
 				fmt.Fprintln(env.Stdout, "No cramps logged in this period.")
 			}
 			for _, c := range cs {
-				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s\n", c.ID, c.At.Local().Format("Mon 2006-01-02 15:04"),
-					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), c.Note)
+				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s\n", c.ID, c.At.Format("Mon 2006-01-02 15:04"),
+					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note))
 			}
 			return nil
 		},
 	}
 	f.add(cmd, true)
 	cmd.Flags().IntVar(&days, "days", 30, "how many days back")
-	cmd.Flags().StringVar(&state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
+	stateFlag(cmd, &state)
+	profileFlag(cmd, &path)
 	return cmd
 }
 
@@ -564,16 +519,10 @@ other nights. These are plain counts: they do not show what causes what.`,
 			if days < 1 || days > 3660 {
 				return fail(exitUsage, errors.New("crampd stats: --days must be between 1 and 3660"))
 			}
-			c := f.client(env)
 			var s stats.Stats
-			err := daemonOrStore(c, env, state, "reading the state database",
-				func() (err error) { s, err = c.Stats(cmd.Context(), days); return err },
-				func(st *store.Store) error {
-					p, err := loadProfile(profilePath(path, env))
-					if err != nil {
-						return err
-					}
-					s, err = stats.Load(cmd.Context(), st, p, env.Clock.Now(), days)
+			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, needProfile: true, instead: "reading the state database"},
+				func(svc control.Service) (err error) {
+					s, err = svc.Stats(cmd.Context(), days)
 					return err
 				})
 			if err != nil {
@@ -588,7 +537,7 @@ other nights. These are plain counts: they do not show what causes what.`,
 	}
 	f.add(cmd, true)
 	cmd.Flags().IntVar(&days, "days", 28, "how many days back")
-	cmd.Flags().StringVar(&state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
+	stateFlag(cmd, &state)
 	profileFlag(cmd, &path)
 	return cmd
 }
@@ -609,4 +558,11 @@ func writeStats(w io.Writer, s stats.Stats) {
 	fmt.Fprintln(w, "\nNights and cramp nights, side by side (counts, not causes):")
 	fmt.Fprintf(w, "  stretch acknowledged:      %d cramp nights of %d\n", s.Stretch.AckedCrampNights, s.Stretch.AckedNights)
 	fmt.Fprintf(w, "  stretch not acknowledged:  %d cramp nights of %d\n", s.Stretch.OtherCrampNights, s.Stretch.OtherNights)
+}
+
+func goes(n int) string {
+	if n == 1 {
+		return "goes"
+	}
+	return "go"
 }

@@ -14,13 +14,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/stats"
-	"github.com/crampd/crampd/internal/store"
 )
 
-// ErrNotRunning means nothing listens on the control socket.
-var ErrNotRunning = errors.New("crampd is not running")
+// ErrNotRunning means nothing listens on the control socket. It is the
+// same error a Service without a daemon returns for what needs one.
+var ErrNotRunning = app.ErrNoDaemon
 
 // APIError is an error response from the daemon.
 type APIError struct {
@@ -29,6 +30,25 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string { return e.Message }
+
+// Unwrap gives the error the use case returned on the daemon's side, as
+// far as the status tells it, so that callers treat the daemon's answers
+// and a local Service's errors alike.
+func (e *APIError) Unwrap() error {
+	switch e.Status {
+	case http.StatusBadRequest:
+		return domain.ErrInvalid
+	case http.StatusNotFound:
+		return domain.ErrNotFound
+	}
+	return nil
+}
+
+// The client and the use cases answer the same calls.
+var (
+	_ Service = (*Client)(nil)
+	_ Service = (*app.Service)(nil)
+)
 
 // Client talks to a daemon over its control socket.
 type Client struct {
@@ -97,8 +117,8 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 }
 
 // Status asks for the daemon's status.
-func (c *Client) Status(ctx context.Context) (Status, error) {
-	var s Status
+func (c *Client) Status(ctx context.Context) (app.Status, error) {
+	var s app.Status
 	return s, c.do(ctx, http.MethodGet, "/v1/status", nil, &s)
 }
 
@@ -109,32 +129,40 @@ func (c *Client) Upcoming(ctx context.Context, n int) ([]domain.Occurrence, erro
 }
 
 // Ack acknowledges a reminder.
-func (c *Client) Ack(ctx context.Context, id string) (store.Record, error) {
-	var r store.Record
+func (c *Client) Ack(ctx context.Context, id string) (domain.Record, error) {
+	var r domain.Record
 	return r, c.do(ctx, http.MethodPost, "/v1/reminders/"+url.PathEscape(id)+"/ack", nil, &r)
 }
 
-// Snooze snoozes a reminder for a duration such as "10m".
-func (c *Client) Snooze(ctx context.Context, id, dur string) (SnoozeResponse, error) {
-	var r SnoozeResponse
-	return r, c.do(ctx, http.MethodPost, "/v1/reminders/"+url.PathEscape(id)+"/snooze", SnoozeRequest{Duration: dur}, &r)
+// Snooze snoozes a reminder for d.
+func (c *Client) Snooze(ctx context.Context, id string, d time.Duration) (app.ActionResult, error) {
+	var r app.ActionResult
+	return r, c.do(ctx, http.MethodPost, "/v1/reminders/"+url.PathEscape(id)+"/snooze", SnoozeRequest{Duration: d.String()}, &r)
 }
 
 // Pause pauses deliveries.
-func (c *Client) Pause(ctx context.Context, req PauseRequest) (PauseResponse, error) {
-	var r PauseResponse
-	return r, c.do(ctx, http.MethodPost, "/v1/pause", req, &r)
+func (c *Client) Pause(ctx context.Context, req app.PauseRequest) (app.PauseResult, error) {
+	var body PauseRequest
+	if req.For != 0 {
+		body.Duration = req.For.String()
+	}
+	if req.Until != nil {
+		body.Until = req.Until.String()
+	}
+	var r app.PauseResult
+	return r, c.do(ctx, http.MethodPost, "/v1/pause", body, &r)
 }
 
 // Resume ends a pause.
-func (c *Client) Resume(ctx context.Context) error {
-	return c.do(ctx, http.MethodPost, "/v1/resume", struct{}{}, nil)
+func (c *Client) Resume(ctx context.Context) (app.ResumeResult, error) {
+	var r app.ResumeResult
+	return r, c.do(ctx, http.MethodPost, "/v1/resume", struct{}{}, &r)
 }
 
 // Fire sends a kind's or a custom reminder's reminder now.
-func (c *Client) Fire(ctx context.Context, what string) (domain.Occurrence, error) {
-	var o domain.Occurrence
-	return o, c.do(ctx, http.MethodPost, "/v1/fire", FireRequest{What: what}, &o)
+func (c *Client) Fire(ctx context.Context, what string) (app.FireResult, error) {
+	var r app.FireResult
+	return r, c.do(ctx, http.MethodPost, "/v1/fire", FireRequest{What: what}, &r)
 }
 
 // Reload makes the daemon reload its profile.
@@ -143,14 +171,18 @@ func (c *Client) Reload(ctx context.Context) error {
 }
 
 // History asks for the last days days of reminders.
-func (c *Client) History(ctx context.Context, days int) ([]store.Record, error) {
-	var out []store.Record
+func (c *Client) History(ctx context.Context, days int) ([]domain.Record, error) {
+	var out []domain.Record
 	return out, c.do(ctx, http.MethodGet, "/v1/history?days="+strconv.Itoa(days), nil, &out)
 }
 
 // LogCramp adds a journal entry.
-func (c *Client) LogCramp(ctx context.Context, req CrampRequest) (CrampResponse, error) {
-	var r CrampResponse
+func (c *Client) LogCramp(ctx context.Context, cr domain.Cramp) (app.CrampResult, error) {
+	req := CrampRequest{Leg: cr.Leg, Muscle: cr.Muscle, Severity: cr.Severity, Symptoms: cr.Symptoms, Note: cr.Note}
+	if !cr.At.IsZero() {
+		req.At = &cr.At
+	}
+	var r app.CrampResult
 	return r, c.do(ctx, http.MethodPost, "/v1/cramps", req, &r)
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -27,11 +28,12 @@ func FuzzRequests(f *testing.F) {
 		}
 	}
 	d, _, _ := startDaemonFor(f)
-	h := control.NewServer(d, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	h := control.NewServer(d.Service(), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
 	paths := []string{"/v1/fire", "/v1/pause", "/v1/cramps", "/v1/reminders/custom-000000000000/snooze"}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+		req = req.WithContext(control.WithPeer(req.Context(), os.Getuid()))
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code >= 500 || rec.Code < 200 {

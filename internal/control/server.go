@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/profile"
 )
@@ -135,10 +136,18 @@ func NewServer(svc Service, log *slog.Logger) *Server {
 			if err != nil {
 				uid = -1
 			}
-			return context.WithValue(ctx, peerKey{}, uid)
+			return WithPeer(ctx, uid)
 		},
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	return s
+}
+
+// WithPeer returns ctx carrying the uid of the peer a request came from,
+// as the kernel reported it. A request whose context carries none is
+// refused.
+func WithPeer(ctx context.Context, uid int) context.Context {
+	return context.WithValue(ctx, peerKey{}, uid)
 }
 
 // Serve serves l until Shutdown.
@@ -149,7 +158,8 @@ func (s *Server) Serve(l net.Listener) error {
 	return nil
 }
 
-// Shutdown stops serving, letting requests in progress finish.
+// Shutdown stops serving, letting requests in progress finish until ctx
+// ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ctx) }
 
 // Handler returns the API's routes, behind the peer check.
@@ -168,13 +178,16 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/cramps", s.cramps)
 	mux.HandleFunc("GET /v1/stats", s.stats)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		uid, _ := r.Context().Value(peerKey{}).(int)
-		if r.Context().Value(peerKey{}) != nil {
-			if err := CheckPeer(uid, s.self); err != nil {
-				s.log.Warn("control request refused", "err", err)
-				writeError(w, http.StatusForbidden, "forbidden: only the user running crampd may control it")
-				return
-			}
+		// A connection whose peer the kernel could not name (or a
+		// handler reached some other way) is refused, not trusted.
+		uid, ok := r.Context().Value(peerKey{}).(int)
+		if !ok {
+			uid = -1
+		}
+		if err := CheckPeer(uid, s.self); err != nil {
+			s.log.Warn("control request refused", "err", err)
+			writeError(w, http.StatusForbidden, "forbidden: only the user running crampd may control it")
+			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if h, pattern := mux.Handler(r); pattern == "" {
@@ -272,13 +285,18 @@ func intParam(w http.ResponseWriter, r *http.Request, name string, def, max int)
 	return n, true
 }
 
-func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	st, err := s.svc.Status(r.Context())
+// answer writes what a use case returned, or its error.
+func answer[T any](s *Server, w http.ResponseWriter, status int, v T, err error) {
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	writeJSON(w, status, v)
+}
+
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	st, err := s.svc.Status(r.Context())
+	answer(s, w, http.StatusOK, st, err)
 }
 
 func (s *Server) upcoming(w http.ResponseWriter, r *http.Request) {
@@ -286,16 +304,13 @@ func (s *Server) upcoming(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, s.svc.Upcoming(n))
+	occs, err := s.svc.Upcoming(r.Context(), n)
+	answer(s, w, http.StatusOK, nonNil(occs), err)
 }
 
 func (s *Server) ack(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.svc.Ack(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, rec)
+	answer(s, w, http.StatusOK, rec, err)
 }
 
 func (s *Server) snooze(w http.ResponseWriter, r *http.Request) {
@@ -308,12 +323,8 @@ func (s *Server) snooze(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("duration %q: want a duration like 10m or 1h", req.Duration))
 		return
 	}
-	until, err := s.svc.Snooze(r.Context(), r.PathValue("id"), d)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, SnoozeResponse{ID: r.PathValue("id"), Until: until})
+	res, err := s.svc.Snooze(r.Context(), r.PathValue("id"), d)
+	answer(s, w, http.StatusOK, res, err)
 }
 
 func (s *Server) pause(w http.ResponseWriter, r *http.Request) {
@@ -321,42 +332,30 @@ func (s *Server) pause(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	var until time.Time
-	switch {
-	case req.Duration != "" && req.Until != "":
-		writeError(w, http.StatusBadRequest, "give a duration or an until time, not both")
-		return
-	case req.Duration != "":
+	var p app.PauseRequest
+	if req.Duration != "" {
 		d, err := profile.ParseDuration(req.Duration)
 		if err != nil || d <= 0 {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("duration %q: want a duration like 2h", req.Duration))
 			return
 		}
-		until = s.svc.Now().Add(d)
-	case req.Until != "":
+		p.For = d
+	}
+	if req.Until != "" {
 		c, err := profile.ParseClockString(req.Until)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		until = s.svc.NextClock(c)
-	default:
-		writeError(w, http.StatusBadRequest, "give a duration or an until time")
-		return
+		p.Until = &c
 	}
-	if err := s.svc.Pause(r.Context(), until); err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, PauseResponse{Until: until})
+	res, err := s.svc.Pause(r.Context(), p)
+	answer(s, w, http.StatusOK, res, err)
 }
 
 func (s *Server) resume(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.Resume(r.Context()); err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	res, err := s.svc.Resume(r.Context())
+	answer(s, w, http.StatusOK, res, err)
 }
 
 func (s *Server) fire(w http.ResponseWriter, r *http.Request) {
@@ -364,20 +363,12 @@ func (s *Server) fire(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	o, err := s.svc.Fire(r.Context(), req.What)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, o)
+	res, err := s.svc.Fire(r.Context(), req.What)
+	answer(s, w, http.StatusOK, res, err)
 }
 
 func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.Reload(r.Context()); err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, struct{}{})
+	answer(s, w, http.StatusOK, struct{}{}, s.svc.Reload(r.Context()))
 }
 
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
@@ -386,11 +377,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs, err := s.svc.History(r.Context(), days)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, recs)
+	answer(s, w, http.StatusOK, nonNil(recs), err)
 }
 
 func (s *Server) logCramp(w http.ResponseWriter, r *http.Request) {
@@ -402,12 +389,8 @@ func (s *Server) logCramp(w http.ResponseWriter, r *http.Request) {
 	if req.At != nil {
 		c.At = *req.At
 	}
-	c, nudge, err := s.svc.LogCramp(r.Context(), c)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, CrampResponse{Cramp: c, Doctor: nudge})
+	res, err := s.svc.LogCramp(r.Context(), c)
+	answer(s, w, http.StatusCreated, res, err)
 }
 
 func (s *Server) cramps(w http.ResponseWriter, r *http.Request) {
@@ -416,11 +399,7 @@ func (s *Server) cramps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := s.svc.Cramps(r.Context(), days)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, cs)
+	answer(s, w, http.StatusOK, nonNil(cs), err)
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
@@ -429,9 +408,13 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, err := s.svc.Stats(r.Context(), days)
-	if err != nil {
-		s.fail(w, err)
-		return
+	answer(s, w, http.StatusOK, st, err)
+}
+
+// nonNil makes an empty list encode as [], not null.
+func nonNil[T any](list []T) []T {
+	if list == nil {
+		return []T{}
 	}
-	writeJSON(w, http.StatusOK, st)
+	return list
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,9 +16,11 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/daemon"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/profile"
 )
 
 const testProfile = `timezone = "UTC"
@@ -158,7 +161,7 @@ func TestBadRequests(t *testing.T) {
 		{"unknown id snooze", "POST", "/v1/reminders/stretch-000000000000/snooze", `{"duration":"10m"}`, 404, "no such reminder"},
 		{"bad snooze duration", "POST", "/v1/reminders/x/snooze", `{"duration":"soon"}`, 400, "duration"},
 		{"unknown kind", "POST", "/v1/fire", `{"what": "yoga"}`, 400, "neither a kind"},
-		{"pause without end", "POST", "/v1/pause", `{}`, 400, "duration or an until"},
+		{"pause without end", "POST", "/v1/pause", `{}`, 400, "give a duration (2h) or an until time"},
 		{"pause bad clock", "POST", "/v1/pause", `{"until": "25:00"}`, 400, "not a time of day"},
 		{"bad days", "GET", "/v1/history?days=0", ``, 400, "days"},
 		{"bad severity", "POST", "/v1/cramps", `{"severity": 11}`, 400, "severity"},
@@ -192,14 +195,15 @@ func TestClientRoundTrips(t *testing.T) {
 	if err != nil || len(next) != 3 {
 		t.Fatalf("upcoming %v, %v", next, err)
 	}
-	o, err := c.Fire(ctx, "stretch")
-	if err != nil || o.Kind != domain.KindStretch || !strings.Contains(o.Body, "toes") {
-		t.Fatalf("fire %+v, %v", o, err)
+	fired, err := c.Fire(ctx, "stretch")
+	o := fired.Occurrence
+	if err != nil || o.Kind != domain.KindStretch || !strings.Contains(o.Body, "toes") || len(fired.Channels) != 1 {
+		t.Fatalf("fire %+v, %v", fired, err)
 	}
 	if _, err := c.Fire(ctx, "Walk"); err != nil {
 		t.Fatalf("fire a custom reminder by name: %v", err)
 	}
-	sn, err := c.Snooze(ctx, o.ID, "10m")
+	sn, err := c.Snooze(ctx, o.ID, 10*time.Minute)
 	if err != nil || !sn.Until.Equal(clock.Now().Add(10*time.Minute)) {
 		t.Fatalf("snooze %+v, %v", sn, err)
 	}
@@ -207,15 +211,16 @@ func TestClientRoundTrips(t *testing.T) {
 	if err != nil || rec.Status != domain.StatusAcked || rec.Deliveries[domain.StatusCancelled] != 1 {
 		t.Fatalf("ack %+v, %v", rec, err)
 	}
-	p, err := c.Pause(ctx, control.PauseRequest{Until: "07:00"})
+	seven := profile.NewClock(7, 0)
+	p, err := c.Pause(ctx, app.PauseRequest{Until: &seven})
 	if err != nil || !p.Until.Equal(time.Date(2027, 6, 2, 7, 0, 0, 0, time.UTC)) {
 		t.Fatalf("pause %+v, %v", p, err)
 	}
 	if st, _ := c.Status(ctx); !st.Paused {
 		t.Fatal("status does not show the pause")
 	}
-	if err := c.Resume(ctx); err != nil {
-		t.Fatal(err)
+	if res, err := c.Resume(ctx); err != nil || !res.WasPaused {
+		t.Fatal(res, err)
 	}
 	if st, _ := c.Status(ctx); st.Paused {
 		t.Fatal("still paused after resume")
@@ -224,8 +229,8 @@ func TestClientRoundTrips(t *testing.T) {
 	if err != nil || len(hist) != 2 {
 		t.Fatalf("history %v, %v", hist, err)
 	}
-	cr, err := c.LogCramp(ctx, control.CrampRequest{Leg: "left", Muscle: "calf", Severity: 4, Note: "after the run"})
-	if err != nil || cr.Cramp.ID == 0 || cr.Doctor != nil {
+	cr, err := c.LogCramp(ctx, domain.Cramp{Leg: "left", Muscle: "calf", Severity: 4, Note: "after the run"})
+	if err != nil || cr.Cramp.ID == 0 || cr.Nudge.Sent != nil {
 		t.Fatalf("log cramp %+v, %v", cr, err)
 	}
 	cs, err := c.Cramps(ctx, 7)
@@ -238,6 +243,32 @@ func TestClientRoundTrips(t *testing.T) {
 	}
 	if err := c.Reload(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A request whose connection carries no peer credentials is refused, not
+// trusted.
+func TestRequestWithoutPeerIsRefused(t *testing.T) {
+	d, _, _ := startDaemon(t)
+	h := control.NewServer(d.Service(), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	for _, tt := range []struct {
+		name string
+		ctx  context.Context
+		want int
+	}{
+		{"no credentials", context.Background(), http.StatusForbidden},
+		{"unknown peer", control.WithPeer(context.Background(), -1), http.StatusForbidden},
+		{"another user", control.WithPeer(context.Background(), os.Getuid()+1), http.StatusForbidden},
+		{"the daemon's user", control.WithPeer(context.Background(), os.Getuid()), http.StatusOK},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequestWithContext(tt.ctx, http.MethodGet, "/v1/status", nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.want, rec.Body)
+			}
+		})
 	}
 }
 

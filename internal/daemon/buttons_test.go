@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/crampd/crampd/internal/domain"
-	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/testutil/desktopenv"
 	"github.com/crampd/crampd/internal/testutil/fakenotifyd"
 )
@@ -53,7 +52,7 @@ func TestDesktopButtons(t *testing.T) {
 	// No repeats at 10:10 and 10:20.
 	h.advanceTo(time.Date(2027, 6, 1, 10, 10, 0, 0, time.UTC))
 	h.advanceTo(time.Date(2027, 6, 1, 10, 20, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 
 	h.advanceTo(time.Date(2027, 6, 1, 10, 30, 0, 0, time.UTC))
 	walk := h.waitFired(1)[0]
@@ -66,7 +65,7 @@ func TestDesktopButtons(t *testing.T) {
 	srv.EmitActionInvoked(t, notes[1].ID, "snooze") // a server may repeat itself
 	waitDeliveries(t, h, walk.ID, 2)
 	h.advanceTo(time.Date(2027, 6, 1, 10, 39, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	if n := len(srv.Notifications()); n != 2 {
 		t.Fatalf("the snoozed walk came back early: %d notifications", n)
 	}
@@ -78,7 +77,7 @@ func TestDesktopButtons(t *testing.T) {
 		t.Fatalf("third notification %q", notes[2].Summary)
 	}
 	h.advanceTo(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	if n := len(srv.Notifications()); n != 3 {
 		t.Fatalf("%d notifications; one snooze press (sent twice) must re-fire once", n)
 	}
@@ -87,7 +86,7 @@ func TestDesktopButtons(t *testing.T) {
 func waitStatus(t *testing.T, h *harness, id string, want domain.Status) {
 	t.Helper()
 	var (
-		rec store.Record
+		rec domain.Record
 		err error
 	)
 	eventually(t, func() bool {

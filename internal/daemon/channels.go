@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/jonboulle/clockwork"
 
-	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/desktop"
 	"github.com/crampd/crampd/internal/notify/ntfy"
@@ -90,43 +88,6 @@ func buildChannel(c profile.Channel, deps channelDeps) (notify.Notifier, error) 
 		return n, nil
 	}
 	return nil, fmt.Errorf("channel %s: unknown type %q", c.Name, c.Type)
-}
-
-// routes maps each kind to the channels that take it.
-func routes(chs []profile.Channel) map[domain.Kind][]string {
-	out := map[domain.Kind][]string{}
-	for _, k := range domain.Kinds() {
-		for _, c := range chs {
-			if c.Takes(k) {
-				out[k] = append(out[k], c.Name)
-			}
-		}
-	}
-	return out
-}
-
-// expiry is how long after its instant a reminder is still worth
-// delivering; retries stop there.
-var expiry = map[domain.Kind]time.Duration{
-	domain.KindHydration:        2 * time.Hour,
-	domain.KindStretch:          3 * time.Hour,
-	domain.KindFood:             2 * time.Hour,
-	domain.KindElectrolytes:     2 * time.Hour,
-	domain.KindMedication:       12 * time.Hour,
-	domain.KindMedicationReview: 7 * 24 * time.Hour,
-	domain.KindCustom:           6 * time.Hour,
-	domain.KindDoctor:           7 * 24 * time.Hour,
-}
-
-// expiresAt returns when retrying a delivery of o stops: never before its
-// grace window ends.
-func expiresAt(o domain.Occurrence, grace time.Duration, now time.Time) time.Time {
-	e := o.At.Add(max(expiry[o.Kind], grace))
-	if floor := now.Add(time.Minute); e.Before(floor) {
-		// Fired at the edge of its window: still give it a minute.
-		e = floor
-	}
-	return e
 }
 
 // closeUnused closes the notifiers of old that next does not reuse.

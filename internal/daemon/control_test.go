@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 )
 
@@ -54,7 +55,7 @@ func TestMedicationRepeatsUntilAcknowledged(t *testing.T) {
 	if d := h.waitSettled(1)[0]; d.MessageID != dose.ID+".1" || d.Status != domain.StatusDelivered {
 		t.Fatalf("repeat: %s %s", d.MessageID, d.Status)
 	}
-	if _, err := h.d.Ack(context.Background(), dose.ID); err != nil {
+	if _, err := h.d.Service().Ack(context.Background(), dose.ID); err != nil {
 		t.Fatal(err)
 	}
 	// No more repeats after the ack, only the 10:30 walk.
@@ -62,7 +63,7 @@ func TestMedicationRepeatsUntilAcknowledged(t *testing.T) {
 	h.advanceTo(time.Date(2027, 6, 1, 10, 30, 0, 0, time.UTC))
 	h.waitSettled(1)
 	h.advanceTo(time.Date(2027, 6, 1, 11, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	got := h.messageIDs()
 	if len(got) != 3 || got[0] != dose.ID || got[1] != dose.ID+".1" || strings.HasPrefix(got[2], "medication") {
 		t.Fatalf("printed %v; want the dose, one repeat, then the walk", got)
@@ -84,7 +85,7 @@ func TestUnacknowledgedDoseRepeatsMaxTimes(t *testing.T) {
 		h.waitSettled(1)
 	}
 	h.advanceTo(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	n := 0
 	for _, id := range h.messageIDs() {
 		if strings.HasPrefix(id, dose.ID) {
@@ -102,12 +103,12 @@ func TestSnoozeRefiresAfterItsDuration(t *testing.T) {
 	h.advanceTo(time.Date(2027, 6, 1, 10, 30, 0, 0, time.UTC))
 	walk := h.waitFired(1)[0]
 	h.waitSettled(1)
-	until, err := h.d.Snooze(context.Background(), walk.ID, 15*time.Minute)
-	if err != nil || !until.Equal(time.Date(2027, 6, 1, 10, 45, 0, 0, time.UTC)) {
-		t.Fatalf("snooze until %s, %v", until, err)
+	res, err := h.d.Service().Snooze(context.Background(), walk.ID, 15*time.Minute)
+	if err != nil || !res.Until.Equal(time.Date(2027, 6, 1, 10, 45, 0, 0, time.UTC)) {
+		t.Fatalf("snooze until %s, %v", res.Until, err)
 	}
 	h.advanceTo(time.Date(2027, 6, 1, 10, 44, 59, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	if n := len(h.messageIDs()); n != 1 {
 		t.Fatalf("re-fired before the snooze ended (%d lines)", n)
 	}
@@ -117,14 +118,14 @@ func TestSnoozeRefiresAfterItsDuration(t *testing.T) {
 	}
 	// Once per snooze.
 	h.advanceTo(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	if n := len(h.messageIDs()); n != 2 {
 		t.Fatalf("printed %d lines, want the walk and one snoozed re-fire", n)
 	}
-	if _, err := h.d.Snooze(context.Background(), "custom-000000000000", time.Minute); err == nil {
+	if _, err := h.d.Service().Snooze(context.Background(), "custom-000000000000", time.Minute); err == nil {
 		t.Fatal("snoozing an unknown id succeeded")
 	}
-	if _, err := h.d.Snooze(context.Background(), walk.ID, 0); err == nil {
+	if _, err := h.d.Service().Snooze(context.Background(), walk.ID, 0); err == nil {
 		t.Fatal("snoozing for 0s succeeded")
 	}
 }
@@ -134,19 +135,19 @@ func TestSnoozeRefiresAfterItsDuration(t *testing.T) {
 func TestPauseSurvivesRestartAndEndsOnTime(t *testing.T) {
 	h := newHarness(t, doseProfile, time.Date(2027, 6, 1, 9, 0, 0, 0, time.UTC))
 	h.start()
-	if err := h.d.Pause(context.Background(), time.Date(2027, 6, 1, 10, 15, 0, 0, time.UTC)); err != nil {
+	if _, err := h.d.Service().Pause(context.Background(), app.PauseRequest{For: 75 * time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	h.stop()
 	h.clock.Advance(30 * time.Minute)
 	h.start()
-	st, err := h.d.Status(context.Background())
+	st, err := h.d.Service().Status(context.Background())
 	if err != nil || !st.Paused {
 		t.Fatalf("after a restart the pause is gone: %+v %v", st, err)
 	}
 	// The 10:00 dose comes due during the pause: skipped.
 	h.advanceTo(time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	// The 10:30 walk comes after it: fired.
 	h.advanceTo(time.Date(2027, 6, 1, 10, 30, 0, 0, time.UTC))
 	if got := h.waitFired(1); got[0].Rule != "custom/Walk" {
@@ -157,7 +158,7 @@ func TestPauseSurvivesRestartAndEndsOnTime(t *testing.T) {
 	if s := statuses(t, h); !mapsEqual(s, want) {
 		t.Fatalf("occurrence log %v, want %v", s, want)
 	}
-	if st, _ := h.d.Status(context.Background()); st.Paused {
+	if st, _ := h.d.Service().Status(context.Background()); st.Paused {
 		t.Fatal("the pause outlived its end")
 	}
 }
@@ -205,7 +206,8 @@ kinds = ["doctor"]
 `
 	h := newHarness(t, profileText, time.Date(2027, 6, 1, 14, 0, 0, 0, time.UTC))
 	h.start()
-	_, nudge, err := h.d.LogCramp(context.Background(), domain.Cramp{Severity: 9, Leg: "left", Muscle: "calf"})
+	res, err := h.d.Service().LogCramp(context.Background(), domain.Cramp{Severity: 9, Leg: "left", Muscle: "calf"})
+	nudge := res.Nudge.Sent
 	if err != nil || nudge == nil {
 		t.Fatalf("LogCramp: nudge %v, err %v", nudge, err)
 	}
@@ -224,12 +226,14 @@ kinds = ["doctor"]
 		t.Errorf("doctor reminder body: %s", body)
 	}
 	h.clock.Advance(3 * 24 * time.Hour)
-	_, nudge, err = h.d.LogCramp(context.Background(), domain.Cramp{Severity: 10})
+	res, err = h.d.Service().LogCramp(context.Background(), domain.Cramp{Severity: 10})
+	nudge = res.Nudge.Sent
 	if err != nil || nudge != nil {
 		t.Fatalf("second severe cramp within 7 days: nudge %v, err %v", nudge, err)
 	}
 	h.clock.Advance(5 * 24 * time.Hour)
-	_, nudge, err = h.d.LogCramp(context.Background(), domain.Cramp{Symptoms: []string{"numbness"}})
+	res, err = h.d.Service().LogCramp(context.Background(), domain.Cramp{Symptoms: []string{"numbness"}})
+	nudge = res.Nudge.Sent
 	if err != nil || nudge == nil || !strings.Contains(nudge.Body, "numbness") {
 		t.Fatalf("after the cooldown a cramp with numbness should nudge again: %v %v", nudge, err)
 	}
@@ -240,7 +244,8 @@ func TestFrequentCrampsNudge(t *testing.T) {
 	h := newHarness(t, jumpProfile, time.Date(2027, 6, 1, 14, 0, 0, 0, time.UTC))
 	h.start()
 	for i := 1; i <= 3; i++ {
-		_, nudge, err := h.d.LogCramp(context.Background(), domain.Cramp{Severity: 3})
+		res, err := h.d.Service().LogCramp(context.Background(), domain.Cramp{Severity: 3})
+		nudge := res.Nudge.Sent
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -260,12 +265,13 @@ func TestNudgeWaitsForQuietHoursToEnd(t *testing.T) {
 	h := newHarness(t, strings.Replace(jumpProfile, "[[channel]]", "[quiet]\nfrom = \"23:00\"\nto = \"07:00\"\n[[channel]]", 1),
 		time.Date(2027, 6, 2, 3, 0, 0, 0, time.UTC))
 	h.start()
-	_, nudge, err := h.d.LogCramp(context.Background(), domain.Cramp{Severity: 9})
+	res, err := h.d.Service().LogCramp(context.Background(), domain.Cramp{Severity: 9})
+	nudge := res.Nudge.Sent
 	if err != nil || nudge == nil {
 		t.Fatal(nudge, err)
 	}
 	h.advanceTo(time.Date(2027, 6, 2, 6, 59, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	if n := len(h.stdoutLines()); n != 0 {
 		t.Fatalf("the nudge went out at night")
 	}

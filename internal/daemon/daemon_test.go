@@ -55,6 +55,8 @@ type harness struct {
 	d       *daemon.Daemon
 	fired   chan []domain.Occurrence
 	settled chan domain.Delivery
+	// socket, when set before start, serves the control API there.
+	socket string
 }
 
 func writeFile(t *testing.T, path, body string) {
@@ -85,6 +87,7 @@ func (h *harness) start() {
 		Logger:      slog.New(slog.NewTextHandler(io.MultiWriter(h.logs), &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Getenv:      func(string) string { return "" },
 		Stdout:      h.stdout,
+		Socket:      h.socket,
 	})
 	if err != nil {
 		h.t.Fatal(err)
@@ -141,10 +144,29 @@ func (h *harness) waitSettled(want int) []domain.Delivery {
 	return got
 }
 
-// advanceTo moves the fake clock to t once the daemon's loop is idle.
+// advanceTo moves the fake clock to t, then waits until the schedule loop
+// and the outbox have handled everything due by t: a check that nothing
+// (else) fired can then fail.
 func (h *harness) advanceTo(t time.Time) {
-	h.d.Sync()
+	h.t.Helper()
+	h.settle()
 	h.clock.Advance(t.Sub(h.clock.Now()))
+	h.settle()
+}
+
+// settle waits until the loop and the outbox have handled everything due by
+// the fake clock's time.
+func (h *harness) settle() {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	now := h.clock.Now()
+	if err := h.d.Engine().HandledThrough(ctx, now); err != nil {
+		h.t.Fatalf("%v\nlogs:\n%s", err, h.logs.String())
+	}
+	if err := h.d.Outbox().HandledThrough(ctx, now); err != nil {
+		h.t.Fatalf("%v\nlogs:\n%s", err, h.logs.String())
+	}
 }
 
 // eventually polls cond (goroutines, not the fake clock, must make it
@@ -391,7 +413,7 @@ func TestWallClockJumpCatchesUpWithinGrace(t *testing.T) {
 	h.advanceTo(time.Date(2027, 6, 1, 10, 30, 0, 0, time.UTC))
 	fired := h.waitFired(2)
 	h.waitSettled(2)
-	h.d.Sync()
+	h.settle()
 	got := map[string]bool{}
 	for _, o := range fired {
 		got[o.Rule] = true
@@ -405,7 +427,7 @@ func TestWallClockJumpCatchesUpWithinGrace(t *testing.T) {
 	}
 	// Nothing fires twice however time moves on.
 	h.advanceTo(time.Date(2027, 6, 1, 23, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	h.noneFired("fired again")
 	if n := len(h.stdoutLines()); n != 2 {
 		t.Fatalf("printed %d reminders, want 2", n)
@@ -426,7 +448,7 @@ func TestDowntimeCatchesUpWithinGrace(t *testing.T) {
 	h.start()
 	fired := h.waitFired(2)
 	h.waitSettled(2)
-	h.d.Sync()
+	h.settle()
 	if len(fired) != 2 {
 		t.Fatalf("fired %v", ids(fired))
 	}
@@ -437,7 +459,7 @@ func TestDowntimeCatchesUpWithinGrace(t *testing.T) {
 	// A restart after that changes nothing.
 	h.stop()
 	h.start()
-	h.d.Sync()
+	h.settle()
 	h.noneFired("fired again after a restart")
 }
 
@@ -453,10 +475,10 @@ func TestClockStepBackNeverFiresEarlyOrTwice(t *testing.T) {
 		t.Fatalf("fired %v", ids(first))
 	}
 	// NTP steps the clock back an hour.
-	h.d.Sync()
+	h.settle()
 	h.clock.Advance(-time.Hour)
 	h.advanceTo(time.Date(2027, 6, 1, 9, 30, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	select {
 	case extra := <-h.fired:
 		t.Fatalf("fired while the clock was behind: %v at %s", ids(extra), h.clock.Now())
@@ -477,7 +499,7 @@ func TestClockStepBackNeverFiresEarlyOrTwice(t *testing.T) {
 	}
 	h.waitSettled(1)
 	h.advanceTo(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	if n := len(h.stdoutLines()); n != 3 {
 		t.Fatalf("printed %d reminders, want 3", n)
 	}
@@ -511,7 +533,7 @@ func TestReloadIsAllOrNothing(t *testing.T) {
 	h.waitFired(1)
 	h.waitSettled(1)
 	h.advanceTo(time.Date(2027, 6, 1, 10, 20, 0, 0, time.UTC))
-	h.d.Sync()
+	h.settle()
 	h.noneFired("the old 10:20 reminder fired after the reload")
 	h.advanceTo(time.Date(2027, 6, 1, 10, 40, 0, 0, time.UTC))
 	if got := h.waitFired(1); !got[0].At.Equal(time.Date(2027, 6, 1, 10, 40, 0, 0, time.UTC)) {
@@ -607,7 +629,7 @@ func TestRecordedAheadSentAtInstant(t *testing.T) {
 	if got[0].Rule != "custom/Early" {
 		t.Fatalf("recorded %v", ids(got))
 	}
-	h.d.Sync()
+	h.settle()
 	if s := statuses(t, h); s["custom/Early"] != "fired" {
 		t.Fatalf("occurrence log %v: Early is not recorded ahead of its instant", s)
 	}
@@ -637,7 +659,7 @@ func TestRecordedAheadSentAtInstant(t *testing.T) {
 	if late[0].Rule != "custom/Late" {
 		t.Fatalf("recorded %v", ids(late))
 	}
-	h.d.Sync()
+	h.settle()
 	h.stop()
 	if n := len(h.stdoutLines()); n != 2 {
 		t.Fatalf("printed %d reminders, want Early and the dose before the stop", n)
@@ -645,7 +667,7 @@ func TestRecordedAheadSentAtInstant(t *testing.T) {
 	h.clock.Advance(2 * time.Second)
 	h.start()
 	h.waitSettled(1)
-	h.d.Sync()
+	h.settle()
 	lines := h.stdoutLines()
 	if len(lines) != 3 || lines[2]["id"] != late[0].ID {
 		t.Fatalf("after the restart printed %v, want Late once", lines)
@@ -661,8 +683,8 @@ func TestIdleWakesDoNotWrite(t *testing.T) {
 	h.start()
 	mark := func() time.Time {
 		t.Helper()
-		h.d.Sync()
-		h.d.Sync()
+		h.settle()
+		h.settle()
 		at, err := h.d.Store().LastSeen(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -701,7 +723,7 @@ func TestStartWithinLeadRecordsAtOnce(t *testing.T) {
 	if got := h.waitFired(1); got[0].Rule != "custom/Early" {
 		t.Fatalf("recorded %v", ids(got))
 	}
-	h.d.Sync()
+	h.settle()
 	if n := len(h.stdoutLines()); n != 0 {
 		t.Fatalf("printed %d reminders before the instant", n)
 	}

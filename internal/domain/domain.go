@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors shared by the daemon, its control API and the store.
@@ -170,6 +172,9 @@ var (
 	Symptoms = []string{"swelling", "numbness", "weakness"}
 )
 
+// MaxNote is the longest note a cramp entry takes, in characters.
+const MaxNote = 2000
+
 // Validate checks a cramp entry's fields.
 func (c Cramp) Validate() error {
 	if c.Leg != "" && !slices.Contains(Legs, c.Leg) {
@@ -181,15 +186,39 @@ func (c Cramp) Validate() error {
 	if c.Severity != 0 && (c.Severity < 1 || c.Severity > 10) {
 		return fmt.Errorf("severity %d: want 1 to 10", c.Severity)
 	}
-	for _, s := range c.Symptoms {
+	for i, s := range c.Symptoms {
 		if !slices.Contains(Symptoms, s) {
 			return fmt.Errorf("symptom %q: want one of %s", s, strings.Join(Symptoms, ", "))
 		}
+		if slices.Contains(c.Symptoms[:i], s) {
+			return fmt.Errorf("symptom %q is given twice", s)
+		}
 	}
-	if len(c.Note) > 2000 {
-		return errors.New("note: longer than 2000 characters")
+	if !utf8.ValidString(c.Note) {
+		return errors.New("note: not valid UTF-8 text")
+	}
+	if n := utf8.RuneCountInString(c.Note); n > MaxNote {
+		return fmt.Errorf("note: %d characters, at most %d", n, MaxNote)
+	}
+	if StripControl(c.Note) != c.Note {
+		return errors.New("note: contains control characters")
 	}
 	return nil
+}
+
+// StripControl removes control characters (terminal escapes, NUL, line
+// breaks) from s, keeping tabs as spaces: a note is one line of text, and
+// must not be able to move a terminal's cursor or forge a line of output.
+func StripControl(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t':
+			return ' '
+		case unicode.IsControl(r), r == '\u2028', r == '\u2029':
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // Delivery is one occurrence's dispatch to one channel, as the outbox holds
@@ -221,4 +250,31 @@ func MessageID(id string, n int) string {
 		return id
 	}
 	return fmt.Sprintf("%s.%d", id, n)
+}
+
+// Followup is a later sending of a recorded occurrence: a medication repeat
+// or a snooze.
+type Followup struct {
+	At time.Time
+	// Expires is when retrying this sending stops.
+	Expires time.Time
+}
+
+// ManualRule prefixes the rule of an occurrence a person fired by hand to
+// try their channels. Such test fires never count as the real thing: they
+// pass a pause, and they start no cooldown.
+const ManualRule = "manual/"
+
+// IsManual reports whether the occurrence was fired by hand.
+func (o Occurrence) IsManual() bool { return strings.HasPrefix(o.Rule, ManualRule) }
+
+// Record is an occurrence as the log holds it, with what became of it.
+type Record struct {
+	Occurrence
+	Status     Status     `json:"status"`
+	Reason     string     `json:"reason,omitempty"`
+	RecordedAt time.Time  `json:"recorded_at"`
+	AckedAt    *time.Time `json:"acked_at,omitempty"`
+	// Deliveries counts the occurrence's deliveries by status.
+	Deliveries map[Status]int `json:"deliveries,omitempty"`
 }

@@ -10,6 +10,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -26,7 +27,9 @@ import (
 // Store is what the outbox needs from the state database.
 type Store interface {
 	Pending(ctx context.Context) ([]domain.Delivery, error)
-	UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) error
+	// UpdateDelivery stores an attempt's outcome if the row is still
+	// pending, and reports whether it was.
+	UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) (bool, error)
 }
 
 // schedule is the delay before retry n (1-based); after the last entry the
@@ -66,8 +69,9 @@ var PerChannel = 4
 // tighter limits of their own (15 s for webhooks).
 const attemptTimeout = 30 * time.Second
 
-// Outbox sends pending deliveries. Create it with New, set its channels,
-// Load what a previous run left, then Run it.
+// Outbox sends pending deliveries. Create it with New, set its channels and
+// gate, Load what a previous run left, then Start it; Stop it before the
+// store closes.
 type Outbox struct {
 	store Store
 	clock clockwork.Clock
@@ -79,9 +83,12 @@ type Outbox struct {
 
 	mu sync.Mutex
 	// queue holds every pending delivery by row ID; inflight marks those
-	// being attempted so that no delivery is sent twice at once.
-	queue    map[int64]domain.Delivery
-	inflight map[int64]bool
+	// being attempted so that no delivery is sent twice at once, and
+	// cancelled those cancelled while in flight, so that their attempt does
+	// not queue them again whatever its outcome.
+	queue     map[int64]domain.Delivery
+	inflight  map[int64]bool
+	cancelled map[int64]bool
 	// due orders each channel's queue by next attempt. Entries go stale
 	// when a delivery is rescheduled or dropped; they are skipped when
 	// popped.
@@ -94,12 +101,20 @@ type Outbox struct {
 	// is logged once rather than on every attempt.
 	down map[string]bool
 	wake chan struct{}
+	// stopped is set once Stop began: nothing new is attempted after it,
+	// and what is submitted stays pending in the store for the next start.
+	stopped bool
+	// changed is closed (and cleared) at every change of the queue while
+	// someone waits in HandledThrough.
+	changed chan struct{}
 
-	// sendCtx outlives Run's context by the stop grace period, so in-flight
-	// attempts can finish.
+	// sendCtx outlives the loop by the stop grace, so in-flight attempts
+	// can finish.
 	sendCtx    context.Context
 	cancelSend context.CancelFunc
 	wg         sync.WaitGroup
+	stopLoop   context.CancelFunc
+	loopDone   chan struct{}
 
 	// settled, when set, is called after each attempt's outcome is stored;
 	// tests use it to wait for deliveries without sleeping.
@@ -117,23 +132,11 @@ type Verdict struct {
 }
 
 // Gate decides, just before an attempt, whether a delivery may go now. The
-// daemon uses it to hold deliveries during a pause.
+// engine uses it to hold deliveries during a pause.
 type Gate func(d domain.Delivery, now time.Time) Verdict
 
-// SetGate installs g. It must be set before Run.
+// SetGate installs g. It must be set before Start.
 func (o *Outbox) SetGate(g Gate) { o.gate = g }
-
-// Cancel drops queued deliveries the store has already marked cancelled
-// (the reminder was acknowledged).
-func (o *Outbox) Cancel(ids []int64) {
-	o.mu.Lock()
-	for _, id := range ids {
-		if !o.inflight[id] {
-			delete(o.queue, id)
-		}
-	}
-	o.mu.Unlock()
-}
 
 // New returns an outbox with no channels.
 func New(store Store, clock clockwork.Clock, log *slog.Logger, concurrency int) *Outbox {
@@ -143,14 +146,15 @@ func New(store Store, clock clockwork.Clock, log *slog.Logger, concurrency int) 
 	sendCtx, cancel := context.WithCancel(context.Background())
 	o := &Outbox{
 		store: store, clock: clock, log: log,
-		sem:      make(chan struct{}, concurrency),
-		queue:    map[int64]domain.Delivery{},
-		inflight: map[int64]bool{},
-		down:     map[string]bool{},
-		due:      map[string]*dueHeap{},
-		busy:     map[string]int{},
-		wake:     make(chan struct{}, 1),
-		sendCtx:  sendCtx, cancelSend: cancel,
+		sem:       make(chan struct{}, concurrency),
+		queue:     map[int64]domain.Delivery{},
+		inflight:  map[int64]bool{},
+		cancelled: map[int64]bool{},
+		down:      map[string]bool{},
+		due:       map[string]*dueHeap{},
+		busy:      map[string]int{},
+		wake:      make(chan struct{}, 1),
+		sendCtx:   sendCtx, cancelSend: cancel,
 	}
 	empty := map[string]notify.Notifier{}
 	o.channels.Store(&empty)
@@ -158,7 +162,7 @@ func New(store Store, clock clockwork.Clock, log *slog.Logger, concurrency int) 
 }
 
 // OnSettled registers fn to be called after every attempt's outcome is
-// stored. It must be set before Run.
+// stored. It must be set before Start.
 func (o *Outbox) OnSettled(fn func(domain.Delivery)) { o.settled = fn }
 
 // SetChannels swaps the channels deliveries go to; a reload calls it once
@@ -191,9 +195,51 @@ func (o *Outbox) Submit(ds []domain.Delivery) {
 			o.enqueue(d)
 		}
 	}
+	stopped := o.stopped
 	o.mu.Unlock()
+	if stopped {
+		// They are pending in the store: the next start sends them.
+		return
+	}
 	// Start what is due now from the caller's goroutine: a reminder that
 	// just fired should not wait for the outbox loop to wake up.
+	o.dispatchDue(o.sendCtx, false)
+	o.kick()
+}
+
+// Cancel drops deliveries the store has already marked cancelled (the
+// reminder was acknowledged). One being attempted right now is not queued
+// again, whatever its attempt's outcome.
+func (o *Outbox) Cancel(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	o.mu.Lock()
+	for _, id := range ids {
+		if o.inflight[id] {
+			o.cancelled[id] = true
+		}
+		delete(o.queue, id)
+	}
+	o.notifyChange()
+	o.mu.Unlock()
+}
+
+// Release makes the deliveries with the given row IDs due now: the store
+// has moved them forward because the pause that held them ended early.
+func (o *Outbox) Release(ids []int64) {
+	if len(ids) == 0 {
+		return
+	}
+	now := o.clock.Now()
+	o.mu.Lock()
+	for _, id := range ids {
+		if d, ok := o.queue[id]; ok && !o.inflight[id] && d.NextAttemptAt.After(now) {
+			d.NextAttemptAt = now
+			o.enqueue(d)
+		}
+	}
+	o.mu.Unlock()
 	o.dispatchDue(o.sendCtx, false)
 	o.kick()
 }
@@ -214,6 +260,7 @@ func (o *Outbox) enqueue(d domain.Delivery) {
 		o.due[d.Channel] = h
 	}
 	heap.Push(h, dueItem{at: d.NextAttemptAt, id: d.ID})
+	o.notifyChange()
 }
 
 // dueItem is one entry of the due heap.
@@ -253,26 +300,46 @@ func (o *Outbox) kick() {
 	}
 }
 
-// Run sends due deliveries until ctx ends, then gives attempts in flight up
-// to grace to finish. What is left stays pending in the store.
-func (o *Outbox) Run(ctx context.Context, grace time.Duration) {
-	defer func() {
-		done := make(chan struct{})
-		go func() { o.wg.Wait(); close(done) }()
-		t := o.clock.NewTimer(grace)
-		select {
-		case <-done:
-		case <-t.Chan():
-			o.cancelSend()
-			<-done
-		}
-		t.Stop()
-		o.cancelSend()
+// Start sends due deliveries until Stop.
+func (o *Outbox) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	o.stopLoop = cancel
+	o.loopDone = make(chan struct{})
+	// The alarm is made here, not in the goroutine, so that it is armed
+	// before Start returns.
+	al := wallclock.New(o.clock)
+	go func() {
+		defer close(o.loopDone)
+		o.run(ctx, al)
 	}()
+}
+
+// Stop stops starting attempts, gives those in flight until ctx ends to
+// finish, then cancels them and waits for every one: when Stop returns the
+// outbox writes nothing more. What is left stays pending in the store.
+func (o *Outbox) Stop(ctx context.Context) {
+	o.mu.Lock()
+	o.stopped = true
+	o.mu.Unlock()
+	if o.stopLoop != nil {
+		o.stopLoop()
+		<-o.loopDone
+	}
+	done := make(chan struct{})
+	go func() { o.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		o.cancelSend()
+		<-done
+	}
+	o.cancelSend()
+}
+
+func (o *Outbox) run(ctx context.Context, al wallclock.Alarm) {
 	// The next attempt waits on a wall-clock alarm: a reminder's first
 	// delivery is held until its instant, and a Go timer would fire up to
 	// a millisecond late (and a suspend's length late).
-	al := wallclock.New(o.clock)
 	defer al.Close()
 	for {
 		if next := o.dispatchDue(ctx, true); next.IsZero() {
@@ -295,6 +362,10 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 	now := o.clock.Now()
 	for {
 		o.mu.Lock()
+		if o.stopped {
+			o.mu.Unlock()
+			return time.Time{}
+		}
 		d, next, found := o.nextDue(now)
 		if !found {
 			o.mu.Unlock()
@@ -312,6 +383,9 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 		heap.Pop(o.due[d.Channel])
 		o.inflight[d.ID] = true
 		o.busy[d.Channel]++
+		// Counted under mu, so that Stop, once it has set stopped, waits
+		// for every attempt started.
+		o.wg.Add(1)
 		o.mu.Unlock()
 		if wait {
 			select {
@@ -322,10 +396,10 @@ func (o *Outbox) dispatchDue(ctx context.Context, wait bool) time.Time {
 				o.idle(d.Channel)
 				o.enqueue(d)
 				o.mu.Unlock()
+				o.wg.Done()
 				return time.Time{}
 			}
 		}
-		o.wg.Add(1)
 		go func(d domain.Delivery) {
 			defer o.wg.Done()
 			defer func() { <-o.sem }()
@@ -374,13 +448,6 @@ func (o *Outbox) nextDue(now time.Time) (domain.Delivery, time.Time, bool) {
 	return best, next, found
 }
 
-func (o *Outbox) release(d domain.Delivery) {
-	o.mu.Lock()
-	delete(o.inflight, d.ID)
-	o.idle(d.Channel)
-	o.mu.Unlock()
-}
-
 // attempt makes one delivery attempt and stores its outcome.
 func (o *Outbox) attempt(d domain.Delivery) {
 	now := o.clock.Now()
@@ -418,32 +485,79 @@ func (o *Outbox) attempt(d domain.Delivery) {
 	if o.sendCtx.Err() != nil && d.Status == domain.StatusPending {
 		// Stopping: leave the row as the store has it, to be retried on
 		// the next start.
-		o.release(d)
-		o.forget(d.ID)
+		o.finish(d, false)
 		return
 	}
-	if err := o.store.UpdateDelivery(context.Background(), now, d); err != nil {
+	applied, err := o.store.UpdateDelivery(context.Background(), now, d)
+	switch {
+	case err != nil:
 		log.Error("cannot store delivery outcome", "err", err)
+		// The row is still pending in the store.
+		applied = true
+	case !applied:
+		// Cancelled while it was being attempted: it stays cancelled.
+		log.Debug("delivery was cancelled during its attempt", "outcome", d.Status)
 	}
-	o.mu.Lock()
-	delete(o.inflight, d.ID)
-	o.idle(d.Channel)
-	if d.Status == domain.StatusPending {
-		o.enqueue(d)
-	} else {
-		delete(o.queue, d.ID)
-	}
-	o.mu.Unlock()
+	o.finish(d, applied && d.Status == domain.StatusPending)
 	if o.settled != nil {
 		o.settled(d)
 	}
 	o.kick()
 }
 
-func (o *Outbox) forget(id int64) {
+// finish ends an attempt: the delivery goes back in the queue when it is
+// still pending and was not cancelled meanwhile, and leaves it otherwise.
+func (o *Outbox) finish(d domain.Delivery, requeue bool) {
 	o.mu.Lock()
-	delete(o.queue, id)
-	o.mu.Unlock()
+	defer o.mu.Unlock()
+	delete(o.inflight, d.ID)
+	o.idle(d.Channel)
+	if requeue && !o.cancelled[d.ID] && !o.stopped {
+		o.enqueue(d)
+	} else {
+		delete(o.queue, d.ID)
+	}
+	delete(o.cancelled, d.ID)
+	o.notifyChange()
+}
+
+// notifyChange wakes HandledThrough's waiters; the caller holds mu.
+func (o *Outbox) notifyChange() {
+	if o.changed != nil {
+		close(o.changed)
+		o.changed = nil
+	}
+}
+
+// HandledThrough waits until every delivery due at or before t has been
+// attempted (or dropped) and no attempt is in flight, or ctx ends. Tests
+// use it to check that nothing more was sent, knowing that the outbox has
+// looked.
+func (o *Outbox) HandledThrough(ctx context.Context, t time.Time) error {
+	for {
+		o.mu.Lock()
+		busy := len(o.inflight) > 0
+		for _, d := range o.queue {
+			if busy {
+				break
+			}
+			busy = !d.NextAttemptAt.After(t)
+		}
+		if !busy {
+			o.mu.Unlock()
+			return nil
+		}
+		if o.changed == nil {
+			o.changed = make(chan struct{})
+		}
+		ch := o.changed
+		o.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("the outbox has not handled what is due by %s: %w", t.Format(time.RFC3339Nano), ctx.Err())
+		}
+	}
 }
 
 // outcome classifies an attempt's error and sets the delivery's next state.

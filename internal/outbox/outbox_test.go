@@ -71,8 +71,6 @@ type fixture struct {
 	st      *store.Store
 	ob      *outbox.Outbox
 	settled chan domain.Delivery
-	cancel  context.CancelFunc
-	done    chan struct{}
 }
 
 func newClock() *clockwork.FakeClock {
@@ -90,15 +88,30 @@ func newFixture(t *testing.T, clock *clockwork.FakeClock, url string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, clock: clock, st: st, settled: make(chan domain.Delivery, 64), done: make(chan struct{})}
+	f := &fixture{t: t, clock: clock, st: st, settled: make(chan domain.Delivery, 64)}
 	f.ob = outbox.New(st, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 4)
 	f.ob.SetChannels(map[string]notify.Notifier{"hook": hook})
 	f.ob.OnSettled(func(d domain.Delivery) { f.settled <- d })
-	ctx, cancel := context.WithCancel(context.Background())
-	f.cancel = cancel
-	go func() { defer close(f.done); f.ob.Run(ctx, time.Second) }()
-	t.Cleanup(func() { cancel(); <-f.done })
+	f.ob.Start()
+	t.Cleanup(func() { stopWithin(t, f.ob, time.Second) })
 	return f
+}
+
+func stopWithin(t *testing.T, ob *outbox.Outbox, grace time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	ob.Stop(ctx)
+}
+
+// handled waits until the outbox has attempted everything due by now, so
+// that a check that nothing more was sent can fail.
+func (f *fixture) handled() {
+	f.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := f.ob.HandledThrough(ctx, f.clock.Now()); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 // fire records n occurrences due now and hands their deliveries over.
@@ -225,6 +238,7 @@ func TestClientErrorFailsOnce(t *testing.T) {
 		t.Fatalf("delivery = %s after %d attempts (%s), want failed after 1", d.Status, d.Attempts, d.LastError)
 	}
 	f.clock.Advance(3 * time.Hour)
+	f.handled()
 	select {
 	case d := <-f.settled:
 		t.Fatalf("a failed delivery was attempted again: %+v", d)
@@ -255,6 +269,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		t.Fatalf("after 429: %s, next attempt %s; want pending at +120s", d.Status, d.NextAttemptAt.Sub(start))
 	}
 	f.clock.Advance(119 * time.Second)
+	f.handled()
 	select {
 	case d := <-f.settled:
 		t.Fatalf("retried before Retry-After: %+v", d)
@@ -306,10 +321,8 @@ func TestPendingSurvivesRestart(t *testing.T) {
 	if err := ob.Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); ob.Run(ctx, time.Second) }()
-	defer func() { cancel(); <-done }()
+	ob.Start()
+	defer stopWithin(t, ob, time.Second)
 	select {
 	case d := <-settled:
 		if d.Status != domain.StatusDelivered || d.MessageID != o.ID {

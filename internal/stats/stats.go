@@ -1,9 +1,10 @@
-// Package stats summarises the cramp journal and reminder adherence. The
-// figures are plain counts set side by side; they make no causal claims.
+// Package stats summarises the cramp journal and reminder adherence, and
+// holds the doctor nudge's thresholds. The figures are plain counts set side
+// by side; they make no causal claims. Everything here is a function of
+// values: the callers read the store.
 package stats
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/profile"
-	"github.com/crampd/crampd/internal/store"
 )
 
 // Stats summarises a window of days ending now.
@@ -53,20 +53,12 @@ type StretchNight struct {
 	OtherCrampNights int `json:"other_cramp_nights"`
 }
 
-// Load reads the window from the store and computes its stats.
-func Load(ctx context.Context, st *store.Store, p *profile.Profile, now time.Time, days int) (Stats, error) {
+// Window returns the spans of the log and the journal that Compute needs
+// for the days before now: nights that started before the window can hold
+// reminders and cramps inside it, so half a day more is read on each side.
+func Window(now time.Time, days int) (recsFrom, recsTo, crampsFrom, crampsTo time.Time) {
 	from := now.AddDate(0, 0, -days)
-	// Nights that started before the window can hold reminders and cramps
-	// inside it; read half a day more on each side.
-	recs, err := st.History(ctx, from.Add(-12*time.Hour), now.Add(12*time.Hour))
-	if err != nil {
-		return Stats{}, err
-	}
-	cramps, err := st.Cramps(ctx, from.Add(-12*time.Hour), now.Add(time.Nanosecond))
-	if err != nil {
-		return Stats{}, err
-	}
-	return Compute(recs, cramps, p.Location, now, days), nil
+	return from.Add(-12 * time.Hour), now.Add(12 * time.Hour), from.Add(-12 * time.Hour), now.Add(time.Nanosecond)
 }
 
 // nightOf names the night t belongs to by its evening's date, or returns
@@ -83,7 +75,7 @@ func nightOf(t time.Time, loc *time.Location) (string, bool) {
 }
 
 // Compute summarises records and cramps over the days before now.
-func Compute(recs []store.Record, cramps []domain.Cramp, loc *time.Location, now time.Time, days int) Stats {
+func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, now time.Time, days int) Stats {
 	from := now.AddDate(0, 0, -days)
 	s := Stats{From: from, To: now, Days: days}
 	for w := 0; w*7 < days; w++ {
@@ -194,4 +186,45 @@ func days(d time.Duration) string {
 		return fmt.Sprintf("%d days", n)
 	}
 	return d.String()
+}
+
+// Nudge is the doctor-nudge decision for the journal as it stands.
+type Nudge struct {
+	// Reason says why the journal calls for a doctor, in the article's
+	// terms; empty when it does not (or the nudge is turned off).
+	Reason string `json:"reason,omitempty"`
+	// Send is set when a nudge should go out: there is a reason and the
+	// last nudge is older than the cooldown.
+	Send bool `json:"send"`
+	// Last is when the previous nudge was sent, when it holds this one
+	// back; NextAllowed is when the cooldown ends.
+	Last        time.Time `json:"last,omitzero"`
+	NextAllowed time.Time `json:"next_allowed,omitzero"`
+}
+
+// NudgeFor decides whether cramps call for the doctor nudge at now: those
+// logged within cfg.Within before now (up to a minute ahead, for clocks
+// that differ a little) are weighed by DoctorReason, and a nudge sent at
+// last (zero for never) holds another back for cfg.Cooldown.
+func NudgeFor(cramps []domain.Cramp, cfg profile.Doctor, last, now time.Time) Nudge {
+	if !cfg.Enabled {
+		return Nudge{}
+	}
+	from, to := now.Add(-cfg.Within), now.Add(time.Minute)
+	var recent []domain.Cramp
+	for _, c := range cramps {
+		if !c.At.Before(from) && c.At.Before(to) {
+			recent = append(recent, c)
+		}
+	}
+	n := Nudge{Reason: DoctorReason(recent, cfg)}
+	if n.Reason == "" {
+		return n
+	}
+	if !last.IsZero() && now.Sub(last) < cfg.Cooldown {
+		n.Last, n.NextAllowed = last, last.Add(cfg.Cooldown)
+		return n
+	}
+	n.Send = true
+	return n
 }

@@ -15,22 +15,11 @@ import (
 // ErrNotFound means no occurrence has the given ID.
 var ErrNotFound = domain.ErrNotFound
 
-// Record is an occurrence as the log holds it, with what became of it.
-type Record struct {
-	domain.Occurrence
-	Status     domain.Status `json:"status"`
-	Reason     string        `json:"reason,omitempty"`
-	RecordedAt time.Time     `json:"recorded_at"`
-	AckedAt    *time.Time    `json:"acked_at,omitempty"`
-	// Deliveries counts the occurrence's deliveries by status.
-	Deliveries map[domain.Status]int `json:"deliveries,omitempty"`
-}
-
 const recordColumns = `id, kind, rule, at, title, body, why, status, reason, recorded_at, acked_at`
 
-func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
+func scanRecord(sc interface{ Scan(...any) error }) (domain.Record, error) {
 	var (
-		r                Record
+		r                domain.Record
 		kind, at, status string
 		recorded         int64
 		acked            sql.NullInt64
@@ -48,16 +37,25 @@ func scanRecord(sc interface{ Scan(...any) error }) (Record, error) {
 	return r, err
 }
 
-// Record returns the logged occurrence id.
-func (s *Store) Record(ctx context.Context, id string) (Record, error) {
-	r, err := scanRecord(s.db.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
+// Record returns the logged occurrence id, with its deliveries counted by
+// status.
+func (s *Store) Record(ctx context.Context, id string) (domain.Record, error) {
+	return record(ctx, s.db, id)
+}
+
+// Record returns the logged occurrence id, with its deliveries counted by
+// status.
+func (t *Tx) Record(id string) (domain.Record, error) { return record(t.ctx, t.tx, id) }
+
+func record(ctx context.Context, q querier, id string) (domain.Record, error) {
+	r, err := scanRecord(q.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, fmt.Errorf("%w: %s", ErrNotFound, id)
 	}
 	if err != nil {
 		return r, fmt.Errorf("read reminder %s: %w", id, err)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT status, count(*) FROM deliveries WHERE occurrence_id = ? GROUP BY status", id)
+	rows, err := q.QueryContext(ctx, "SELECT status, count(*) FROM deliveries WHERE occurrence_id = ? GROUP BY status", id)
 	if err != nil {
 		return r, fmt.Errorf("read reminder %s: %w", id, err)
 	}
@@ -81,37 +79,23 @@ func (s *Store) Record(ctx context.Context, id string) (Record, error) {
 // Ack marks an occurrence as done and cancels its deliveries still waiting
 // (repeats, a snooze, retries). It returns the record and the outbox rows it
 // cancelled. Acknowledging twice changes nothing.
-func (s *Store) Ack(ctx context.Context, id string, now time.Time) (Record, []int64, error) {
-	var (
-		rec       Record
-		cancelled []int64
-	)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		r, err := scanRecord(tx.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: %s", ErrNotFound, id)
-		}
-		if err != nil {
-			return err
-		}
-		if r.Status != domain.StatusAcked {
-			if _, err := tx.ExecContext(ctx, "UPDATE occurrences SET status = 'acked', acked_at = ? WHERE id = ?", ms(now), id); err != nil {
-				return err
-			}
-			r.Status, r.AckedAt = domain.StatusAcked, &now
-		}
-		rec = r
-		cancelled, err = cancelPending(ctx, tx, id, 0, now)
-		return err
-	})
+func (t *Tx) Ack(id string, now time.Time) (domain.Record, []int64, error) {
+	r, err := t.Record(id)
 	if err != nil {
-		return Record{}, nil, fmt.Errorf("acknowledge %s: %w", id, err)
+		return r, nil, err
+	}
+	if r.Status != domain.StatusAcked {
+		if _, err := t.tx.ExecContext(t.ctx, "UPDATE occurrences SET status = 'acked', acked_at = ? WHERE id = ?", ms(now), id); err != nil {
+			return r, nil, fmt.Errorf("acknowledge %s: %w", id, err)
+		}
+	}
+	cancelled, err := cancelPending(t.ctx, t.tx, id, 0, now)
+	if err != nil {
+		return r, nil, fmt.Errorf("acknowledge %s: %w", id, err)
 	}
 	// Read it back with its deliveries counted.
-	if full, err := s.Record(ctx, id); err == nil {
-		rec = full
-	}
-	return rec, cancelled, nil
+	r, err = t.Record(id)
+	return r, cancelled, err
 }
 
 // cancelPending cancels the occurrence's pending deliveries of dispatch
@@ -134,69 +118,55 @@ func cancelPending(ctx context.Context, tx *sql.Tx, id string, minDispatch int, 
 	return out, rows.Err()
 }
 
-// Followup is a later sending of a recorded occurrence: a repeat or a
-// snooze.
-type Followup struct {
-	At      time.Time
-	Expires time.Time
-}
-
-// QueueFollowups adds one dispatch per followup for a recorded occurrence,
+// QueueFollowups adds one dispatch per follow-up for a recorded occurrence,
 // each to every channel, numbered after the dispatches it already has. With
-// replace, the occurrence's waiting followups are cancelled first (a snooze
+// replace, the occurrence's waiting follow-ups are cancelled first (a snooze
 // replaces pending repeats). It returns the new deliveries and the rows it
 // cancelled. An acknowledged occurrence gets nothing.
-func (s *Store) QueueFollowups(ctx context.Context, id string, channels []string, fs []Followup, replace bool, now time.Time) ([]domain.Delivery, []int64, error) {
+func (t *Tx) QueueFollowups(id string, channels []string, fs []domain.Followup, replace bool, now time.Time) ([]domain.Delivery, []int64, error) {
 	var (
 		out       []domain.Delivery
 		cancelled []int64
 	)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		out, cancelled = out[:0], cancelled[:0]
-		r, err := scanRecord(tx.QueryRowContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%w: %s", ErrNotFound, id)
-		}
-		if err != nil {
-			return err
-		}
-		if r.Status == domain.StatusAcked {
-			return nil
-		}
-		if replace {
-			if cancelled, err = cancelPending(ctx, tx, id, 1, now); err != nil {
-				return err
-			}
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(dispatch), 0) FROM deliveries WHERE occurrence_id = ?", id).Scan(&n); err != nil {
-			return err
-		}
-		for _, f := range fs {
-			n++
-			ds, err := s.queue(ctx, tx, r.Occurrence, n, channels, f.At, f.Expires, now)
-			if err != nil {
-				return err
-			}
-			out = append(out, ds...)
-		}
-		return nil
-	})
+	r, err := scanRecord(t.tx.QueryRowContext(t.ctx, "SELECT "+recordColumns+" FROM occurrences WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("queue follow-ups of %s: %w", id, err)
+	}
+	if r.Status == domain.StatusAcked {
+		return nil, nil, nil
+	}
+	if replace {
+		if cancelled, err = cancelPending(t.ctx, t.tx, id, 1, now); err != nil {
+			return nil, nil, fmt.Errorf("queue follow-ups of %s: %w", id, err)
+		}
+	}
+	var n int
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT coalesce(max(dispatch), 0) FROM deliveries WHERE occurrence_id = ?", id).Scan(&n); err != nil {
+		return nil, nil, fmt.Errorf("queue follow-ups of %s: %w", id, err)
+	}
+	for _, f := range fs {
+		n++
+		ds, err := t.queue(r.Occurrence, n, channels, f.At, f.Expires, now)
+		if err != nil {
+			return nil, nil, fmt.Errorf("queue follow-ups of %s: %w", id, err)
+		}
+		out = append(out, ds...)
 	}
 	return out, cancelled, nil
 }
 
 // History returns the occurrences due in [from, to), newest first, with
 // their deliveries counted by status.
-func (s *Store) History(ctx context.Context, from, to time.Time) ([]Record, error) {
+func (s *Store) History(ctx context.Context, from, to time.Time) ([]domain.Record, error) {
 	rows, err := s.db.QueryContext(ctx, "SELECT "+recordColumns+" FROM occurrences WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at DESC, id",
 		ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read history: %w", err)
 	}
-	var out []Record
+	var out []domain.Record
 	index := map[string]int{}
 	for rows.Next() {
 		r, err := scanRecord(rows)
@@ -235,26 +205,12 @@ func (s *Store) History(ctx context.Context, from, to time.Time) ([]Record, erro
 	return out, drows.Err()
 }
 
-// LastFired returns when the latest occurrence of kind that was sent fell
-// due.
-func (s *Store) LastFired(ctx context.Context, kind domain.Kind) (time.Time, bool, error) {
-	var v sql.NullInt64
-	err := s.db.QueryRowContext(ctx, "SELECT max(scheduled_at) FROM occurrences WHERE kind = ? AND status IN ('fired', 'acked')", string(kind)).Scan(&v)
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("read last %s: %w", kind, err)
-	}
-	if !v.Valid {
-		return time.Time{}, false, nil
-	}
-	return fromMS(v.Int64), true, nil
-}
-
 // AddCramp adds an entry to the cramp journal and returns it with its ID.
-func (s *Store) AddCramp(ctx context.Context, c domain.Cramp, now time.Time) (domain.Cramp, error) {
+func (t *Tx) AddCramp(c domain.Cramp, now time.Time) (domain.Cramp, error) {
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	err := s.db.QueryRowContext(ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at)
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, ms(now)).Scan(&c.ID)
 	if err != nil {
@@ -265,7 +221,14 @@ func (s *Store) AddCramp(ctx context.Context, c domain.Cramp, now time.Time) (do
 
 // Cramps returns the journal entries in [from, to), oldest first.
 func (s *Store) Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note FROM cramps
+	return cramps(ctx, s.db, from, to)
+}
+
+// Cramps returns the journal entries in [from, to), oldest first.
+func (t *Tx) Cramps(from, to time.Time) ([]domain.Cramp, error) { return cramps(t.ctx, t.tx, from, to) }
+
+func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note FROM cramps
 		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read cramps: %w", err)
@@ -308,10 +271,10 @@ func (s *Store) PauseUntil(ctx context.Context) (time.Time, bool, error) {
 }
 
 // SetPauseUntil pauses deliveries until t; the zero time ends the pause.
-func (s *Store) SetPauseUntil(ctx context.Context, t time.Time) error {
+func (t *Tx) SetPauseUntil(until time.Time) error {
 	v := ""
-	if !t.IsZero() {
-		v = strconv.FormatInt(ms(t), 10)
+	if !until.IsZero() {
+		v = strconv.FormatInt(ms(until), 10)
 	}
-	return s.SetMeta(ctx, MetaPauseUntil, v)
+	return t.SetMeta(MetaPauseUntil, v)
 }

@@ -38,6 +38,7 @@ type Store struct {
 	// keep a reminder from being lost use db, with synchronous=FULL.
 	outcomes *sql.DB
 	path     string
+	readOnly bool
 
 	// Prepared once: the hot statements of firing and delivering.
 	insertOcc, insertDel, updateDel *sql.Stmt
@@ -56,23 +57,42 @@ func DefaultDir(getenv func(string) string) string {
 	return filepath.Join(home, ".local", "state", "crampd")
 }
 
+// The errors Open and OpenReadOnly return for a database crampd cannot use
+// as it is.
+var (
+	// ErrSchemaNewer means a newer crampd wrote the database.
+	ErrSchemaNewer = errors.New("the state database is newer than this crampd")
+	// ErrSchemaOlder means the database needs migrating, which only a
+	// writer holding the state lock may do.
+	ErrSchemaOlder = errors.New("the state database is older than this crampd")
+	// ErrNoDatabase means the state directory holds no database yet.
+	ErrNoDatabase = errors.New("no state database yet")
+)
+
+// dsn returns the connection string for the database at path. WAL lets
+// readers (the control API, `crampd history`) run beside the daemon's
+// writes; synchronous=FULL makes each commit durable before the reminder it
+// records is sent; immediate transactions take the write lock up front, so
+// two writers queue instead of failing mid-way.
+func dsn(path, sync string, readOnly bool) string {
+	mode := ""
+	if readOnly {
+		mode = "&mode=ro"
+	}
+	return "file:" + path + "?_txlock=immediate" + mode +
+		"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+}
+
 // Open opens (creating if needed) the database state.db in dir and brings
-// its schema up to date.
+// its schema up to date. Only one process may migrate at a time: the
+// daemon, or a command run without one, holds the state Lock first.
 func Open(ctx context.Context, dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	path := filepath.Join(dir, "state.db")
-	// WAL lets readers (the control API, `crampd history`) run beside the
-	// daemon's writes; synchronous=FULL makes each commit durable before the
-	// reminder it records is sent; immediate transactions take the write
-	// lock up front, so two writers queue instead of failing mid-way.
-	dsn := func(sync string) string {
-		return "file:" + path + "?_txlock=immediate" +
-			"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
-			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
-	}
-	db, err := sql.Open("sqlite", dsn("FULL"))
+	db, err := sql.Open("sqlite", dsn(path, "FULL", false))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -82,7 +102,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if s.outcomes, err = sql.Open("sqlite", dsn("NORMAL")); err != nil {
+	if s.outcomes, err = sql.Open("sqlite", dsn(path, "NORMAL", false)); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -98,6 +118,42 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens the database in dir for reading, without the state
+// lock and without migrating it: commands that only read use it whether or
+// not a daemon runs. A database of another schema version is refused with
+// ErrSchemaNewer or ErrSchemaOlder; a missing one with ErrNoDatabase.
+func OpenReadOnly(ctx context.Context, dir string) (*Store, error) {
+	path := filepath.Join(dir, "state.db")
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w in %s", ErrNoDatabase, dir)
+	}
+	db, err := sql.Open("sqlite", dsn(path, "FULL", true))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	db.SetMaxOpenConns(2)
+	s := &Store{db: db, path: path, readOnly: true}
+	version, err := schemaVersion(ctx, db)
+	if err == nil {
+		err = checkVersion(version, len(migrationNames()))
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func checkVersion(have, want int) error {
+	switch {
+	case have > want:
+		return fmt.Errorf("%w (schema %d, this crampd knows %d): upgrade crampd", ErrSchemaNewer, have, want)
+	case have < want:
+		return fmt.Errorf("%w (schema %d, this crampd needs %d): start the daemon once to upgrade it", ErrSchemaOlder, have, want)
+	}
+	return nil
+}
+
 // prepare parses the hot statements once rather than on every call.
 func (s *Store) prepare(ctx context.Context) (err error) {
 	if s.insertOcc, err = s.db.PrepareContext(ctx, `INSERT INTO occurrences
@@ -111,8 +167,11 @@ func (s *Store) prepare(ctx context.Context) (err error) {
 		ON CONFLICT (occurrence_id, dispatch, channel) DO NOTHING RETURNING id`); err != nil {
 		return err
 	}
+	// An outcome only ever updates a row that is still pending: one
+	// cancelled meanwhile (the reminder was acknowledged during the
+	// attempt) stays cancelled.
 	s.updateDel, err = s.outcomes.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?,
-		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?`)
+		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'`)
 	return err
 }
 
@@ -139,38 +198,58 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
 }
 
-// migrate applies the embedded migrations newer than the database's
-// user_version, each in its own transaction.
-func (s *Store) migrate(ctx context.Context) error {
+// migrationNames lists the embedded migrations in order.
+func migrationNames() []string {
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
-		return err
+		panic(err) // the pattern is a constant
 	}
 	slices.Sort(names)
+	return names
+}
+
+func schemaVersion(ctx context.Context, q querier) (int, error) {
 	var version int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
 	}
-	if version > len(names) {
-		return fmt.Errorf("database schema version %d is newer than this crampd (%d); upgrade crampd", version, len(names))
-	}
-	for i := version; i < len(names); i++ {
-		body, err := migrations.ReadFile(names[i])
-		if err != nil {
-			return err
-		}
-		err = s.tx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+	return version, nil
+}
+
+// migrate applies the embedded migrations newer than the database's
+// user_version, each in its own transaction. The version is read inside
+// the transaction that applies the next step, so two processes migrating
+// at once cannot both apply it.
+func (s *Store) migrate(ctx context.Context) error {
+	names := migrationNames()
+	for {
+		done := false
+		err := s.tx(ctx, func(tx *sql.Tx) error {
+			version, err := schemaVersion(ctx, tx)
+			if err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(i+1))
+			if version > len(names) {
+				return checkVersion(version, len(names))
+			}
+			if version == len(names) {
+				done = true
+				return nil
+			}
+			body, err := migrations.ReadFile(names[version])
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return fmt.Errorf("apply %s: %w", names[version], err)
+			}
+			_, err = tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(version+1))
 			return err
 		})
-		if err != nil {
-			return fmt.Errorf("apply %s: %w", names[i], err)
+		if err != nil || done {
+			return err
 		}
 	}
-	return nil
 }
 
 // tx runs fn in a transaction, committing if it returns nil.
@@ -205,46 +284,61 @@ type Due struct {
 	SendAt time.Time
 	// Followups are later sendings (medication repeats) queued with it, in
 	// the same transaction.
-	Followups []Followup
+	Followups []domain.Followup
+}
+
+// RecordFired records the occurrences as fired in a transaction of its
+// own; see Tx.RecordFired.
+func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]domain.Delivery, error) {
+	var out []domain.Delivery
+	err := s.Do(ctx, func(tx *Tx) (err error) {
+		out, err = tx.RecordFired(now, due)
+		return err
+	})
+	return out, err
+}
+
+// RecordUnfired records missed or skipped occurrences in a transaction of
+// its own; see Tx.RecordUnfired.
+func (s *Store) RecordUnfired(ctx context.Context, now time.Time, occs []domain.Occurrence, status domain.Status, reason string) ([]string, error) {
+	var ids []string
+	err := s.Do(ctx, func(tx *Tx) (err error) {
+		ids, err = tx.RecordUnfired(now, occs, status, reason)
+		return err
+	})
+	return ids, err
 }
 
 // RecordFired records the occurrences as fired and queues a first delivery
-// per channel, all in one transaction, before anything is sent. Occurrences
+// per channel (and their follow-ups), before anything is sent. Occurrences
 // already recorded (fired, missed, skipped or acked) are left alone; it
 // returns the deliveries queued for the newly recorded ones.
-func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]domain.Delivery, error) {
+func (t *Tx) RecordFired(now time.Time, due []Due) ([]domain.Delivery, error) {
 	var out []domain.Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		for _, d := range due {
-			ok, err := s.insertOccurrence(ctx, tx, d.Occurrence, domain.StatusFired, "", now)
+	for _, d := range due {
+		ok, err := t.insertOccurrence(d.Occurrence, domain.StatusFired, "", now)
+		if err != nil {
+			return nil, fmt.Errorf("record fired occurrences: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		first := now
+		if d.SendAt.After(now) {
+			first = d.SendAt
+		}
+		ds, err := t.queue(d.Occurrence, 0, d.Channels, first, d.Expires, now)
+		if err != nil {
+			return nil, fmt.Errorf("record fired occurrences: %w", err)
+		}
+		out = append(out, ds...)
+		for i, f := range d.Followups {
+			ds, err := t.queue(d.Occurrence, i+1, d.Channels, f.At, f.Expires, now)
 			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			first := now
-			if d.SendAt.After(now) {
-				first = d.SendAt
-			}
-			ds, err := s.queue(ctx, tx, d.Occurrence, 0, d.Channels, first, d.Expires, now)
-			if err != nil {
-				return err
+				return nil, fmt.Errorf("record fired occurrences: %w", err)
 			}
 			out = append(out, ds...)
-			for i, f := range d.Followups {
-				ds, err := s.queue(ctx, tx, d.Occurrence, i+1, d.Channels, f.At, f.Expires, now)
-				if err != nil {
-					return err
-				}
-				out = append(out, ds...)
-			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record fired occurrences: %w", err)
 	}
 	return out, nil
 }
@@ -252,29 +346,22 @@ func (s *Store) RecordFired(ctx context.Context, now time.Time, due []Due) ([]do
 // RecordUnfired records occurrences that came due but were not sent, with
 // status missed or skipped and a reason. It returns the IDs it newly
 // recorded, leaving alone those already there.
-func (s *Store) RecordUnfired(ctx context.Context, now time.Time, occs []domain.Occurrence, status domain.Status, reason string) ([]string, error) {
+func (t *Tx) RecordUnfired(now time.Time, occs []domain.Occurrence, status domain.Status, reason string) ([]string, error) {
 	var ids []string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		ids = ids[:0]
-		for _, o := range occs {
-			ok, err := s.insertOccurrence(ctx, tx, o, status, reason, now)
-			if err != nil {
-				return err
-			}
-			if ok {
-				ids = append(ids, o.ID)
-			}
+	for _, o := range occs {
+		ok, err := t.insertOccurrence(o, status, reason, now)
+		if err != nil {
+			return nil, fmt.Errorf("record %s occurrences: %w", status, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("record %s occurrences: %w", status, err)
+		if ok {
+			ids = append(ids, o.ID)
+		}
 	}
 	return ids, nil
 }
 
-func (s *Store) insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occurrence, status domain.Status, reason string, now time.Time) (bool, error) {
-	res, err := tx.StmtContext(ctx, s.insertOcc).ExecContext(ctx,
+func (t *Tx) insertOccurrence(o domain.Occurrence, status domain.Status, reason string, now time.Time) (bool, error) {
+	res, err := t.tx.StmtContext(t.ctx, t.s.insertOcc).ExecContext(t.ctx,
 		o.ID, string(o.Kind), o.Rule, ms(o.At), o.At.Format(time.RFC3339Nano), o.Title, o.Body, o.Why,
 		string(status), reason, ms(now))
 	if err != nil {
@@ -286,15 +373,15 @@ func (s *Store) insertOccurrence(ctx context.Context, tx *sql.Tx, o domain.Occur
 
 // queue adds one pending delivery of dispatch n per channel, first
 // attempted at sendAt.
-func (s *Store) queue(ctx context.Context, tx *sql.Tx, o domain.Occurrence, n int, channels []string, sendAt, expires, now time.Time) ([]domain.Delivery, error) {
+func (t *Tx) queue(o domain.Occurrence, n int, channels []string, sendAt, expires, now time.Time) ([]domain.Delivery, error) {
 	var out []domain.Delivery
-	ins := tx.StmtContext(ctx, s.insertDel)
+	ins := t.tx.StmtContext(t.ctx, t.s.insertDel)
 	for _, ch := range channels {
 		d := domain.Delivery{
 			Dispatch: n, Channel: ch, MessageID: domain.MessageID(o.ID, n),
 			Status: domain.StatusPending, NextAttemptAt: sendAt, ExpiresAt: expires, Occurrence: o,
 		}
-		err := ins.QueryRowContext(ctx, o.ID, n, ch, d.MessageID, ms(sendAt), ms(expires), ms(now), ms(now)).Scan(&d.ID)
+		err := ins.QueryRowContext(t.ctx, o.ID, n, ch, d.MessageID, ms(sendAt), ms(expires), ms(now), ms(now)).Scan(&d.ID)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // this dispatch was queued before
 		}
@@ -380,13 +467,19 @@ func (s *Store) Pending(ctx context.Context) ([]domain.Delivery, error) {
 }
 
 // UpdateDelivery stores the outcome of an attempt: the delivery's status,
-// attempt count, next attempt and last error.
-func (s *Store) UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) error {
-	_, err := s.updateDel.ExecContext(ctx, string(d.Status), d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(now), d.ID)
+// attempt count, next attempt and last error. It only updates a row that is
+// still pending, and reports whether it did: false means the delivery was
+// cancelled while it was being attempted, and must stay so.
+func (s *Store) UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) (bool, error) {
+	res, err := s.updateDel.ExecContext(ctx, string(d.Status), d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(now), d.ID)
 	if err != nil {
-		return fmt.Errorf("update delivery %d: %w", d.ID, err)
+		return false, fmt.Errorf("update delivery %d: %w", d.ID, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("update delivery %d: %w", d.ID, err)
+	}
+	return n == 1, nil
 }
 
 // OutboxDepth counts pending deliveries.
@@ -398,8 +491,12 @@ func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
 
 // Meta returns a value of the daemon's small key-value state.
 func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
+	return meta(ctx, s.db, key)
+}
+
+func meta(ctx context.Context, q querier, key string) (string, bool, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	err := q.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -409,9 +506,15 @@ func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
 	return v, true, nil
 }
 
-// SetMeta stores a value of the daemon's small key-value state.
+// SetMeta stores a value of the daemon's small key-value state in a
+// transaction of its own.
 func (s *Store) SetMeta(ctx context.Context, key, value string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
+	return s.Do(ctx, func(tx *Tx) error { return tx.SetMeta(key, value) })
+}
+
+// SetMeta stores a value of the daemon's small key-value state.
+func (t *Tx) SetMeta(key, value string) error {
+	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO meta (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", key, err)

@@ -27,6 +27,32 @@ func mustOpen(tb testing.TB) (*store.Store, string) {
 
 var t0 = time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC)
 
+// ack, queueFollowups and addCramp run one Tx method in a transaction of
+// its own.
+func ack(s *store.Store, id string, now time.Time) (rec domain.Record, cancelled []int64, err error) {
+	err = s.Do(context.Background(), func(tx *store.Tx) error {
+		rec, cancelled, err = tx.Ack(id, now)
+		return err
+	})
+	return rec, cancelled, err
+}
+
+func queueFollowups(s *store.Store, id string, channels []string, fs []domain.Followup, replace bool, now time.Time) (ds []domain.Delivery, cancelled []int64, err error) {
+	err = s.Do(context.Background(), func(tx *store.Tx) error {
+		ds, cancelled, err = tx.QueueFollowups(id, channels, fs, replace, now)
+		return err
+	})
+	return ds, cancelled, err
+}
+
+func addCramp(s *store.Store, c domain.Cramp, now time.Time) (out domain.Cramp, err error) {
+	err = s.Do(context.Background(), func(tx *store.Tx) error {
+		out, err = tx.AddCramp(c, now)
+		return err
+	})
+	return out, err
+}
+
 func occ(kind domain.Kind, rule string, at time.Time) domain.Occurrence {
 	o := domain.Occurrence{Kind: kind, Rule: rule, At: at, Title: "t", Body: "b", Why: "w"}
 	o.ID = domain.OccurrenceID(kind, rule, at)
@@ -111,7 +137,7 @@ func TestAckCancelsWaitingFollowups(t *testing.T) {
 	o := occ(domain.KindMedication, "medication/Pill/10:00", t0)
 	ds, err := s.RecordFired(ctx, t0, []store.Due{{
 		Occurrence: o, Channels: []string{"a"}, Expires: t0.Add(time.Hour),
-		Followups: []store.Followup{{At: t0.Add(10 * time.Minute), Expires: t0.Add(time.Hour)}, {At: t0.Add(20 * time.Minute), Expires: t0.Add(time.Hour)}},
+		Followups: []domain.Followup{{At: t0.Add(10 * time.Minute), Expires: t0.Add(time.Hour)}, {At: t0.Add(20 * time.Minute), Expires: t0.Add(time.Hour)}},
 	}})
 	if err != nil || len(ds) != 3 {
 		t.Fatalf("queued %d, %v", len(ds), err)
@@ -120,24 +146,24 @@ func TestAckCancelsWaitingFollowups(t *testing.T) {
 		t.Fatalf("first repeat %+v", ds[1])
 	}
 	ds[0].Status = domain.StatusDelivered
-	if err := s.UpdateDelivery(ctx, t0, ds[0]); err != nil {
-		t.Fatal(err)
+	if ok, err := s.UpdateDelivery(ctx, t0, ds[0]); err != nil || !ok {
+		t.Fatal(ok, err)
 	}
-	rec, cancelled, err := s.Ack(ctx, o.ID, t0.Add(5*time.Minute))
+	rec, cancelled, err := ack(s, o.ID, t0.Add(5*time.Minute))
 	if err != nil || rec.Status != domain.StatusAcked || len(cancelled) != 2 {
 		t.Fatalf("ack: %+v, cancelled %v, %v", rec, cancelled, err)
 	}
 	if rec.Deliveries[domain.StatusDelivered] != 1 || rec.Deliveries[domain.StatusCancelled] != 2 {
 		t.Errorf("deliveries %v", rec.Deliveries)
 	}
-	if _, again, err := s.Ack(ctx, o.ID, t0.Add(6*time.Minute)); err != nil || len(again) != 0 {
+	if _, again, err := ack(s, o.ID, t0.Add(6*time.Minute)); err != nil || len(again) != 0 {
 		t.Errorf("second ack cancelled %v, %v", again, err)
 	}
-	if _, _, err := s.Ack(ctx, "medication-000000000000", t0); err == nil {
+	if _, _, err := ack(s, "medication-000000000000", t0); err == nil {
 		t.Error("acked an unknown id")
 	}
 	// An acknowledged reminder takes no more follow-ups.
-	if more, _, err := s.QueueFollowups(ctx, o.ID, []string{"a"}, []store.Followup{{At: t0.Add(time.Hour), Expires: t0.Add(2 * time.Hour)}}, true, t0); err != nil || len(more) != 0 {
+	if more, _, err := queueFollowups(s, o.ID, []string{"a"}, []domain.Followup{{At: t0.Add(time.Hour), Expires: t0.Add(2 * time.Hour)}}, true, t0); err != nil || len(more) != 0 {
 		t.Errorf("follow-ups after ack: %v, %v", more, err)
 	}
 }
@@ -150,7 +176,7 @@ func TestSnoozeNumbersDispatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 2; i++ {
-		ds, _, err := s.QueueFollowups(ctx, o.ID, []string{"a"}, []store.Followup{{At: t0.Add(time.Duration(i) * time.Minute), Expires: t0.Add(time.Hour)}}, true, t0)
+		ds, _, err := queueFollowups(s, o.ID, []string{"a"}, []domain.Followup{{At: t0.Add(time.Duration(i) * time.Minute), Expires: t0.Add(time.Hour)}}, true, t0)
 		if err != nil || len(ds) != 1 || ds[0].Dispatch != i {
 			t.Fatalf("snooze %d: %+v, %v", i, ds, err)
 		}
@@ -162,11 +188,11 @@ func TestCrampsAndHistoryRanges(t *testing.T) {
 	ctx := context.Background()
 	for i, sev := range []int{3, 9} {
 		c := domain.Cramp{At: t0.Add(time.Duration(i) * time.Hour), Leg: "left", Severity: sev, Symptoms: []string{"numbness"}}
-		if _, err := s.AddCramp(ctx, c, t0); err != nil {
+		if _, err := addCramp(s, c, t0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.AddCramp(ctx, domain.Cramp{Leg: "middle"}, t0); err == nil {
+	if _, err := addCramp(s, domain.Cramp{Leg: "middle"}, t0); err == nil {
 		t.Error("an invalid leg was accepted")
 	}
 	cs, err := s.Cramps(ctx, t0, t0.Add(time.Hour))
@@ -186,7 +212,7 @@ func TestCrampsAndHistoryRanges(t *testing.T) {
 func TestPauseAndLastSeenPersist(t *testing.T) {
 	s, dir := mustOpen(t)
 	ctx := context.Background()
-	if err := s.SetPauseUntil(ctx, t0); err != nil {
+	if err := s.Do(ctx, func(tx *store.Tx) error { return tx.SetPauseUntil(t0) }); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SetLastSeen(ctx, t0.Add(time.Minute)); err != nil {
@@ -204,7 +230,7 @@ func TestPauseAndLastSeenPersist(t *testing.T) {
 	if seen, err := s2.LastSeen(ctx); err != nil || !seen.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("last seen %s %v", seen, err)
 	}
-	s2.SetPauseUntil(ctx, time.Time{})
+	s2.Do(ctx, func(tx *store.Tx) error { return tx.SetPauseUntil(time.Time{}) })
 	if _, ok, _ := s2.PauseUntil(ctx); ok {
 		t.Fatal("pause not cleared")
 	}
