@@ -388,6 +388,9 @@ database, and the daemon checks it when it next starts.`,
 			}
 			if at != "" {
 				t, err := parseWhen(at, env.Clock.Now().In(loc))
+				if err == nil && t.IsZero() {
+					err = fmt.Errorf("%q is too far back", at)
+				}
 				if err != nil {
 					return fail(exitUsage, fmt.Errorf("crampd cramp log: --at: %w", err))
 				}

@@ -55,8 +55,10 @@ type harness struct {
 	d       *daemon.Daemon
 	fired   chan []domain.Occurrence
 	settled chan domain.Delivery
-	// socket, when set before start, serves the control API there.
-	socket string
+	// socket, when set before start, serves the control API there;
+	// stopGrace, when set, bounds Stop.
+	socket    string
+	stopGrace time.Duration
 }
 
 func writeFile(t *testing.T, path, body string) {
@@ -88,6 +90,7 @@ func (h *harness) start() {
 		Getenv:      func(string) string { return "" },
 		Stdout:      h.stdout,
 		Socket:      h.socket,
+		StopGrace:   h.stopGrace,
 	})
 	if err != nil {
 		h.t.Fatal(err)
