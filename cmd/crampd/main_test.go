@@ -296,3 +296,123 @@ func TestSecondDaemonIsRefused(t *testing.T) {
 		t.Fatalf("second daemon on the same state: %+v", r)
 	}
 }
+
+// The machine runs UTC, the profile names Europe/Berlin: every time typed
+// is read, and every time shown is shown, in Berlin's zone with its
+// abbreviation, through the daemon and without it.
+func TestTimesInTheProfilesZone(t *testing.T) {
+	e := newEnv(t)
+	os.WriteFile(e.profile, []byte(strings.Replace(cliProfile, `timezone = "UTC"`, `timezone = "Europe/Berlin"`, 1)), 0o600)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	sock := "--socket=" + e.socket
+	// clockIn reports whether out shows t (give or take the minute the
+	// command took) as Berlin's wall clock with its abbreviation.
+	clockIn := func(out string, t time.Time) bool {
+		for _, d := range []time.Duration{-time.Minute, 0, time.Minute} {
+			if strings.Contains(out, t.Add(d).In(berlin).Format("15:04 MST")) {
+				return true
+			}
+		}
+		return false
+	}
+
+	// Without a daemon: the journal takes 03:10 as Berlin's 03:10.
+	r := e.run("cramp", "log", "--at", "03:10", "--state", e.state, "--profile", e.profile, sock)
+	if r.code != 0 || !regexp.MustCompile(`at (yesterday |)03:10 CES?T`).MatchString(r.stdout) {
+		t.Fatalf("offline cramp log --at 03:10: %+v", r)
+	}
+	r = e.run("cramp", "list", "--json", "--state", e.state, "--profile", e.profile, sock)
+	if r.code != 0 || !regexp.MustCompile(`T03:10:00\+0[12]:00"`).MatchString(r.stdout) {
+		t.Fatalf("the cramp is not stored at Berlin's 03:10: %+v", r)
+	}
+	if r = e.run("cramp", "log", "--at", "2099-01-01 03:10", "--state", e.state, "--profile", e.profile, sock); r.code != 2 || !strings.Contains(r.stderr, "is in the future") {
+		t.Fatalf("a cramp in the future: %+v", r)
+	}
+
+	e.daemon()
+	r = e.run("next", "-n", "2", sock)
+	if r.code != 0 || !strings.Contains(r.stdout, "(Europe/Berlin)") || !regexp.MustCompile(` CES?T `).MatchString(r.stdout) {
+		t.Fatalf("next through the daemon: %+v", r)
+	}
+	r = e.run("cramp", "list", sock)
+	if r.code != 0 || !regexp.MustCompile(`03:10 CES?T`).MatchString(r.stdout) {
+		t.Fatalf("cramp list through the daemon: %+v", r)
+	}
+	now := time.Now()
+	r = e.run("pause", "1h", sock)
+	if r.code != 0 || !clockIn(r.stdout, now.Add(time.Hour)) {
+		t.Fatalf("pause 1h at %s: %+v", now.In(berlin).Format("15:04 MST"), r)
+	}
+	if r = e.run("status", sock); !clockIn(r.stdout, now.Add(time.Hour)) || !strings.Contains(r.stdout, "zone:     Europe/Berlin") {
+		t.Fatalf("status while paused: %s", r.stdout)
+	}
+	// A pause of more than a day shows its date.
+	r = e.run("pause", "3d", sock)
+	if r.code != 0 || !strings.Contains(r.stdout, now.Add(72*time.Hour).In(berlin).Format("Mon 2006-01-02")) {
+		t.Fatalf("pause 3d: %+v", r)
+	}
+	// --until a time that has passed today means tomorrow.
+	past := now.Add(-2 * time.Minute).In(berlin).Format("15:04")
+	if r = e.run("pause", "--until", past, sock); r.code != 0 || !regexp.MustCompile("tomorrow "+past+" CES?T").MatchString(r.stdout) {
+		t.Fatalf("pause --until %s: %+v", past, r)
+	}
+	if r = e.run("pause", "31d", sock); r.code != 1 || !strings.Contains(r.stderr, "at most 30 days") {
+		t.Fatalf("pause 31d: %+v", r)
+	}
+	e.run("resume", sock)
+	r = e.run("fire", "stretch", sock)
+	id := idRE.FindString(r.stdout)
+	if r = e.run("snooze", id, "10m", sock); r.code != 0 || !clockIn(r.stdout, time.Now().Add(10*time.Minute)) {
+		t.Fatalf("snooze: %+v", r)
+	}
+	if r = e.run("history", sock); r.code != 0 || !clockIn(r.stdout, now) || strings.Contains(r.stdout, "UTC") {
+		t.Fatalf("history: %+v", r)
+	}
+}
+
+func TestStatusJSONWithoutADaemon(t *testing.T) {
+	e := newEnv(t)
+	r := e.run("status", "--json", "--socket="+e.socket)
+	var body struct{ Error string }
+	if r.code != 3 || json.Unmarshal([]byte(r.stdout), &body) != nil || !strings.Contains(body.Error, "crampd is not running") {
+		t.Fatalf("status --json without a daemon: %+v", r)
+	}
+}
+
+// Completions offer kinds and custom names, recent ids with their titles,
+// legs, muscles and symptoms; help says what each argument takes.
+func TestCompletionsAndHelp(t *testing.T) {
+	e := newEnv(t)
+	cfg := filepath.Join(e.home, "config", "crampd")
+	os.MkdirAll(cfg, 0o700)
+	os.WriteFile(filepath.Join(cfg, "profile.toml"), []byte(cliProfile), 0o600)
+	sock := "--socket=" + e.socket
+	if r := e.run("__complete", "fire", ""); !strings.Contains(r.stdout, "medication\n") || !strings.Contains(r.stdout, "Check-in\tcustom reminder") {
+		t.Fatalf("fire completions: %s", r.stdout)
+	}
+	if r := e.run("__complete", "cramp", "log", "--muscle", ""); !strings.Contains(r.stdout, "hamstring\n") {
+		t.Fatalf("--muscle completions: %s", r.stdout)
+	}
+	if r := e.run("__complete", "cramp", "log", "--symptom", ""); !strings.Contains(r.stdout, "numbness\n") {
+		t.Fatalf("--symptom completions: %s", r.stdout)
+	}
+	e.daemon()
+	id := idRE.FindString(e.run("fire", "stretch", sock).stdout)
+	if r := e.run("__complete", "ack", sock, ""); !strings.Contains(r.stdout, id+"\tstretch: Stretch your calves") || !strings.Contains(r.stdout, "medication-") {
+		t.Fatalf("ack completions lack the fired %s and the next dose: %s", id, r.stdout)
+	}
+	for _, tt := range []struct{ args, want []string }{
+		{[]string{"fire", "--help"}, []string{"hydration, stretch", "Custom reminders in", "Check-in", "does not count toward any cooldown"}},
+		{[]string{"snooze", "--help"}, []string{"between 1m and 24h"}},
+		{[]string{"ack", "--help"}, []string{"crampd history", "crampd next", "done ahead"}},
+		{[]string{"pause", "--help"}, []string{"at most 30 days", "profile's time zone", "Examples:"}},
+		{[]string{"cramp", "log", "--help"}, []string{"YYYY-MM-DD HH:MM", "Examples:", "calf, foot, thigh, hamstring"}},
+	} {
+		r := e.run(tt.args...)
+		for _, w := range tt.want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("%v lacks %q:\n%s", tt.args, w, r.stdout)
+			}
+		}
+	}
+}

@@ -147,6 +147,10 @@ func (s *Service) Location() *time.Location {
 	return time.Local
 }
 
+// Zone returns the profile's time zone: every time a person types is read
+// in it, and every time crampd shows is shown in it.
+func (s *Service) Zone(context.Context) (*time.Location, error) { return s.Location(), nil }
+
 func (s *Service) needDaemon() error {
 	if s.engine == nil {
 		return ErrNoDaemon

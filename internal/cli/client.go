@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/rules"
 	"github.com/crampd/crampd/internal/stats"
 )
 
@@ -22,9 +24,13 @@ func newStatusCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the running daemon's state",
-		Args:  cobra.NoArgs,
+		Long: `Status shows how long the daemon has run, the profile it loaded (and whether
+the last reload failed), any pause, what waits in the outbox, the repeats and
+snoozes still to come, and the next reminder. Without a daemon it exits 3;
+with --json it then prints {"error": "..."} as well.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
+			err := withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
 				st, err := svc.Status(cmd.Context())
 				if err != nil {
 					return err
@@ -32,35 +38,40 @@ func newStatusCmd(env Env) *cobra.Command {
 				if f.json {
 					return writeJSON(env.Stdout, st)
 				}
-				writeStatus(env.Stdout, st)
+				writeStatus(env.Stdout, st, zoneOf(st.Zone), env.Clock.Now())
 				return nil
 			})
+			var ee *exitError
+			if f.json && errors.As(err, &ee) && ee.code == exitNoDaemon {
+				writeJSON(env.Stdout, control.Error{Error: ee.err.Error()})
+			}
+			return err
 		},
 	}
 	f.add(cmd, true)
 	return cmd
 }
 
-func writeStatus(w io.Writer, st app.Status) {
-	loc := zoneOf(st.Zone)
+func writeStatus(w io.Writer, st app.Status, loc *time.Location, now time.Time) {
 	fmt.Fprintf(w, "crampd is running (up %s)\n", st.Uptime)
 	reload := "ok"
 	if !st.LastReload.OK {
 		reload = "FAILED, previous profile in force: " + firstLine(st.LastReload.Error)
 	}
-	fmt.Fprintf(w, "  profile:  %s (loaded %s, %s)\n", st.Profile, st.LastReload.At.In(loc).Format("2006-01-02 15:04"), reload)
+	fmt.Fprintf(w, "  profile:  %s (loaded %s, %s)\n", st.Profile, stamp(st.LastReload.At, loc, now), reload)
 	fmt.Fprintf(w, "  state:    %s\n", st.State)
+	fmt.Fprintf(w, "  zone:     %s\n", loc)
 	if st.Paused && st.PausedUntil != nil {
-		fmt.Fprintf(w, "  paused:   until %s\n", st.PausedUntil.In(loc).Format("Mon 15:04"))
+		fmt.Fprintf(w, "  paused:   until %s\n", stamp(*st.PausedUntil, loc, now))
 	} else {
 		fmt.Fprintf(w, "  paused:   no\n")
 	}
 	fmt.Fprintf(w, "  outbox:   %d waiting to go out, %d repeats and snoozes scheduled\n", st.OutboxDepth, st.Scheduled)
 	if st.Next != nil {
-		fmt.Fprintf(w, "  next:     %s %s at %s (%s)\n", st.Next.Kind, st.Next.ID, st.Next.At.In(loc).Format("Mon 15:04"), st.Next.Title)
+		fmt.Fprintf(w, "  next:     %s %s at %s (%s)\n", st.Next.Kind, st.Next.ID, stamp(st.Next.At, loc, now), st.Next.Title)
 	}
 	if r := st.NextRepeat; r != nil {
-		fmt.Fprintf(w, "  repeat:   %s %s at %s (%s)\n", r.Occurrence.Kind, r.Occurrence.ID, r.At.In(loc).Format("Mon 15:04"), r.Occurrence.Title)
+		fmt.Fprintf(w, "  repeat:   %s %s at %s (%s)\n", r.Occurrence.Kind, r.Occurrence.ID, stamp(r.At, loc, now), r.Occurrence.Title)
 	}
 }
 
@@ -75,7 +86,24 @@ func zoneOf(name string) *time.Location {
 	if loc, err := time.LoadLocation(name); err == nil {
 		return loc
 	}
-	return time.Local
+	return time.UTC
+}
+
+// stamp shows t in the profile's zone, with the zone's abbreviation, as
+// briefly as it can be read without doubt: the time alone today, "tomorrow"
+// or "yesterday" next to it, the date otherwise.
+func stamp(t time.Time, loc *time.Location, now time.Time) string {
+	t, now = t.In(loc), now.In(loc)
+	day := func(x time.Time) time.Time { return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, time.UTC) }
+	switch day(t).Sub(day(now)) {
+	case 0:
+		return t.Format("15:04 MST")
+	case 24 * time.Hour:
+		return t.Format("tomorrow 15:04 MST")
+	case -24 * time.Hour:
+		return t.Format("yesterday 15:04 MST")
+	}
+	return t.Format("Mon 2006-01-02 15:04 MST")
 }
 
 func newNextCmd(env Env) *cobra.Command {
@@ -87,25 +115,30 @@ func newNextCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "next",
 		Short: "List the next reminders",
-		Long: `Next lists the next reminders from the running daemon. When no daemon
-runs, it says so on stderr and lists them from the profile instead.`,
+		Long: `Next lists the next reminders from the running daemon, with their ids (for
+ack and snooze). When no daemon runs, it says so on stderr and lists them
+from the profile instead.`,
+		Example: `  crampd next            # the next ten
+  crampd next -n 3 --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if n < 1 || n > 1000 {
 				return fail(exitUsage, errors.New("crampd next: -n must be between 1 and 1000"))
 			}
-			var occs []domain.Occurrence
+			var (
+				occs []domain.Occurrence
+				loc  *time.Location
+			)
 			err := withService(cmd.Context(), env, f, &local{profile: path, needProfile: true, instead: "listing from the profile"},
 				func(svc control.Service) (err error) {
+					if loc, err = svc.Zone(cmd.Context()); err != nil {
+						return err
+					}
 					occs, err = svc.Upcoming(cmd.Context(), n)
 					return err
 				})
 			if err != nil {
 				return err
-			}
-			loc := time.Local
-			if len(occs) > 0 {
-				loc = occs[0].At.Location()
 			}
 			if f.json {
 				return jsonOrErr(env, occs, nil)
@@ -125,12 +158,32 @@ func newAckCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ack ID",
 		Short: "Mark a reminder as done (stops its repeats)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Ack marks a reminder done: its repeats and snoozes stop. ID is a reminder's
+id as the notification, ` + "`crampd history`" + ` or ` + "`crampd next`" + ` shows it (kind-12 hex
+digits). A reminder that has not come due yet (up to 48 hours ahead, as
+` + "`crampd next`" + ` lists them) is marked done ahead, a dose taken early, and then
+does not fire.`,
+		Example: `  crampd ack medication-8869b3a05b4d`,
+		Args:    cobra.ExactArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return recentIDs(cmd.Context(), env, f), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
 				rec, err := svc.Ack(cmd.Context(), args[0])
 				if err != nil {
 					return err
+				}
+				if rec.Reason == "acknowledged ahead" {
+					loc, err := svc.Zone(cmd.Context())
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(env.Stdout, "Done ahead: %s (%s, due %s); it will not fire.\n", rec.Title, rec.ID, stamp(rec.At, loc, env.Clock.Now()))
+					return nil
 				}
 				fmt.Fprintf(env.Stdout, "Done: %s (%s).\n", rec.Title, rec.ID)
 				return nil
@@ -145,8 +198,22 @@ func newSnoozeCmd(env Env) *cobra.Command {
 	var f clientFlags
 	cmd := &cobra.Command{
 		Use:   "snooze ID DURATION",
-		Short: "Send a reminder again after a while (e.g. 10m)",
-		Args:  cobra.ExactArgs(2),
+		Short: "Send a reminder again after a while (1m to 24h)",
+		Long: `Snooze sends a reminder again once, after DURATION (between ` + rules.Short(rules.MinSnooze) + ` and ` + rules.Short(rules.MaxSnooze) + `,
+written like 10m, 1h or 1h30m). A snoozed medication keeps repeating after
+it until acknowledged. ID comes from the notification, ` + "`crampd history`" + ` or
+` + "`crampd next`" + `.`,
+		Example: `  crampd snooze stretch-16393fb2e1dc 15m`,
+		Args:    cobra.ExactArgs(2),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			switch len(args) {
+			case 0:
+				return recentIDs(cmd.Context(), env, f), cobra.ShellCompDirectiveNoFileComp
+			case 1:
+				return []string{"10m", "15m", "30m", "1h", "2h"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := profile.ParseDuration(args[1])
 			if err != nil {
@@ -157,7 +224,11 @@ func newSnoozeCmd(env Env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "Snoozed %s until %s.\n", r.Record.ID, r.Until.Format("15:04"))
+				loc, err := svc.Zone(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Snoozed %s until %s.\n", r.Record.ID, stamp(r.Until, loc, env.Clock.Now()))
 				return nil
 			})
 		},
@@ -173,10 +244,15 @@ func newPauseCmd(env Env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "pause DURATION | --until HH:MM",
-		Short: "Hold all reminders for a while",
-		Long: `Pause holds every delivery until the pause ends. Reminders that come due
-during it are recorded as skipped. The pause survives a restart and ends on
-its own.`,
+		Short: "Hold all reminders for a while (up to 30 days)",
+		Long: `Pause holds every delivery until the pause ends, at most ` + fmt.Sprint(int(rules.MaxPause/(24*time.Hour))) + ` days ahead.
+Reminders that come due during it are recorded as skipped; ` + "`crampd resume`" + ` ends
+it early. --until HH:MM is read in the profile's time zone, and means
+tomorrow when that time has passed today. The pause survives a restart and
+ends on its own. ` + "`crampd fire`" + ` is not held: it tests the channels.`,
+		Example: `  crampd pause 2h
+  crampd pause 3d          # a long weekend away
+  crampd pause --until 07:00`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var req app.PauseRequest
@@ -184,7 +260,7 @@ its own.`,
 			case len(args) == 1 && until == "":
 				d, err := profile.ParseDuration(args[0])
 				if err != nil || d <= 0 {
-					return fail(exitUsage, fmt.Errorf("crampd pause: %q is not a duration like 2h", args[0]))
+					return fail(exitUsage, fmt.Errorf("crampd pause: %q is not a duration like 2h or 3d", args[0]))
 				}
 				req.For = d
 			case len(args) == 0 && until != "":
@@ -201,13 +277,17 @@ its own.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(env.Stdout, "Paused until %s.\n", r.Until.Format("Mon 15:04 MST"))
+				loc, err := svc.Zone(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "Paused until %s.\n", stamp(r.Until, loc, env.Clock.Now()))
 				return nil
 			})
 		},
 	}
 	f.add(cmd, false)
-	cmd.Flags().StringVar(&until, "until", "", "pause until this time of day (HH:MM)")
+	cmd.Flags().StringVar(&until, "until", "", "pause until this time of day (HH:MM, in the profile's zone)")
 	return cmd
 }
 
@@ -216,6 +296,7 @@ func newResumeCmd(env Env) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "resume",
 		Short: "End a pause",
+		Long:  `Resume ends a pause. What the pause held goes out at once.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
@@ -238,12 +319,32 @@ func newResumeCmd(env Env) *cobra.Command {
 	return cmd
 }
 
+func goes(n int) string {
+	if n == 1 {
+		return "goes"
+	}
+	return "go"
+}
+
 func newFireCmd(env Env) *cobra.Command {
 	var f clientFlags
 	cmd := &cobra.Command{
 		Use:   "fire KIND|NAME",
 		Short: "Send a reminder of a kind, or a custom reminder, now (to test channels)",
-		Args:  cobra.ExactArgs(1),
+		Long: `Fire sends one reminder now, to try the channels: one of a kind (` + domain.KindList() + `),
+worded like the kind's next planned reminder, or the custom reminder with
+that name ([[custom]] name in the profile). It is a test: quiet hours and a
+pause do not hold it, and it does not count toward any cooldown (a test of
+the doctor kind does not keep the real doctor reminder from going out).`,
+		Example: `  crampd fire stretch
+  crampd fire "Evening walk"`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return fireTargets(env), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
 				r, err := svc.Fire(cmd.Context(), args[0])
@@ -253,14 +354,75 @@ func newFireCmd(env Env) *cobra.Command {
 				o := r.Occurrence
 				fmt.Fprintf(env.Stdout, "Sending %s reminder %s now to %s: %s\n", o.Kind, o.ID, strings.Join(r.Channels, ", "), o.Title)
 				if r.PausedUntil != nil {
-					fmt.Fprintf(env.Stdout, "crampd is paused until %s; a test fire goes out all the same.\n", r.PausedUntil.Format("Mon 15:04 MST"))
+					loc, err := svc.Zone(cmd.Context())
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(env.Stdout, "crampd is paused until %s; a test fire goes out all the same.\n", stamp(*r.PausedUntil, loc, env.Clock.Now()))
 				}
 				return nil
 			})
 		},
 	}
 	f.add(cmd, false)
+	defaultHelp := cmd.HelpFunc()
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
+		defaultHelp(c, args)
+		if names := customNames(env); len(names) > 0 {
+			fmt.Fprintf(c.OutOrStdout(), "\nCustom reminders in %s:\n  %s\n", profilePath("", env), strings.Join(names, "\n  "))
+		}
+	})
 	return cmd
+}
+
+// customNames lists the custom reminders of the default profile, when it
+// loads.
+func customNames(env Env) []string {
+	p, err := profile.Load(profilePath("", env))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range p.Customs {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// fireTargets completes fire's argument: the kinds and the custom names.
+func fireTargets(env Env) []string {
+	var out []string
+	for _, k := range domain.Kinds() {
+		out = append(out, string(k))
+	}
+	for _, n := range customNames(env) {
+		out = append(out, n+"\tcustom reminder")
+	}
+	return out
+}
+
+// recentIDs completes a reminder id: those of the last two days and the
+// next ones, with their titles.
+func recentIDs(ctx context.Context, env Env, f clientFlags) []string {
+	var out []string
+	add := func(o domain.Occurrence) { out = append(out, o.ID+"\t"+string(o.Kind)+": "+o.Title) }
+	_ = withService(ctx, Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: env.Getenv, Clock: env.Clock}, f,
+		&local{instead: "completing from the state database"},
+		func(svc control.Service) error {
+			recs, err := svc.History(ctx, 2)
+			if err != nil {
+				return err
+			}
+			for _, r := range recs {
+				add(r.Occurrence)
+			}
+			next, _ := svc.Upcoming(ctx, 20)
+			for _, o := range next {
+				add(o)
+			}
+			return nil
+		})
+	return out
 }
 
 func newReloadCmd(env Env) *cobra.Command {
@@ -300,6 +462,11 @@ func jsonOrErr[T any](env Env, list []T, err error) error {
 	return writeJSON(env.Stdout, list)
 }
 
+// stateFlag adds --state to cmd.
+func stateFlag(cmd *cobra.Command, state *string) {
+	cmd.Flags().StringVar(state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
+}
+
 func newHistoryCmd(env Env) *cobra.Command {
 	var (
 		f           clientFlags
@@ -310,39 +477,41 @@ func newHistoryCmd(env Env) *cobra.Command {
 		Use:   "history",
 		Short: "List past reminders and what became of them",
 		Long: `History lists the reminders of the last days, newest first, with their
-status (fired, acked, missed, skipped). Without a running daemon it reads the
-state database directly.`,
-		Args: cobra.NoArgs,
+status (fired, acked, missed, skipped) and id. Without a running daemon it
+reads the state database directly.`,
+		Example: `  crampd history --days 2`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if days < 1 || days > 366 {
 				return fail(exitUsage, errors.New("crampd history: --days must be between 1 and 366"))
 			}
-			var recs []domain.Record
+			var (
+				recs []domain.Record
+				loc  *time.Location
+			)
 			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, instead: "reading the state database"},
 				func(svc control.Service) (err error) {
+					if loc, err = svc.Zone(cmd.Context()); err != nil {
+						return err
+					}
 					recs, err = svc.History(cmd.Context(), days)
 					return err
 				})
 			if err != nil || f.json {
 				return jsonOrErr(env, recs, err)
 			}
-			writeHistory(env.Stdout, recs)
+			writeHistory(env.Stdout, recs, loc)
 			return nil
 		},
 	}
 	f.add(cmd, true)
-	cmd.Flags().IntVar(&days, "days", 7, "how many days back")
+	cmd.Flags().IntVar(&days, "days", 7, "how many days back (1 to 366)")
 	stateFlag(cmd, &state)
 	profileFlag(cmd, &path)
 	return cmd
 }
 
-// stateFlag adds --state to cmd.
-func stateFlag(cmd *cobra.Command, state *string) {
-	cmd.Flags().StringVar(state, "state", "", "state directory, when no daemon runs (default $XDG_STATE_HOME/crampd)")
-}
-
-func writeHistory(w io.Writer, recs []domain.Record) {
+func writeHistory(w io.Writer, recs []domain.Record, loc *time.Location) {
 	if len(recs) == 0 {
 		fmt.Fprintln(w, "No reminders in this period.")
 		return
@@ -352,7 +521,7 @@ func writeHistory(w io.Writer, recs []domain.Record) {
 		if r.Reason != "" && r.Status != domain.StatusFired {
 			status += " (" + r.Reason + ")"
 		}
-		fmt.Fprintf(w, "%s  %-17s  %-22s  %s  %s\n", r.At.Format("Mon 01-02 15:04"), r.Kind, status, r.Title, r.ID)
+		fmt.Fprintf(w, "%s  %-17s  %-22s  %s  %s\n", r.At.In(loc).Format("Mon 01-02 15:04 MST"), r.Kind, status, domain.StripControl(r.Title), r.ID)
 	}
 }
 
@@ -369,7 +538,7 @@ func newCrampLogCmd(env Env) *cobra.Command {
 	var (
 		f     clientFlags
 		at    string
-		req   control.CrampRequest
+		c     domain.Cramp
 		state string
 		path  string
 	)
@@ -378,41 +547,38 @@ func newCrampLogCmd(env Env) *cobra.Command {
 		Short: "Log a cramp",
 		Long: `Log adds a cramp to the journal. If it is severe, comes with swelling,
 numbness or weakness, or cramps are frequent, crampd sends one "see a doctor"
-reminder. Without a running daemon the entry goes straight into the state
-database, and the daemon checks it when it next starts.`,
+reminder, and says so (or why it held one back). --at is read in the
+profile's time zone: HH:MM is the latest such time that has passed, or give
+"YYYY-MM-DD HH:MM" or RFC 3339; it cannot be in the future. Without a running
+daemon the entry goes straight into the state database, and the daemon
+checks it when it next starts.`,
+		Example: `  crampd cramp log --leg left --muscle calf --severity 6
+  crampd cramp log --at 03:10 --symptom numbness --note "woke me up"`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			loc := time.Local
-			if p, err := profile.Load(profilePath(path, env)); err == nil {
-				loc = p.Location
-			}
-			if at != "" {
-				t, err := parseWhen(at, env.Clock.Now().In(loc))
-				if err == nil && t.IsZero() {
-					err = fmt.Errorf("%q is too far back", at)
-				}
-				if err != nil {
-					return fail(exitUsage, fmt.Errorf("crampd cramp log: --at: %w", err))
-				}
-				req.At = &t
-			}
-			c := domain.Cramp{Leg: req.Leg, Muscle: req.Muscle, Severity: req.Severity, Symptoms: req.Symptoms, Note: req.Note}
-			if req.At != nil {
-				c.At = *req.At
-			}
 			if err := c.Validate(); err != nil {
 				return fail(exitUsage, fmt.Errorf("crampd cramp log: %w", err))
 			}
 			var r app.CrampResult
+			var loc *time.Location
 			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, write: true, instead: "writing to the state database"},
 				func(svc control.Service) (err error) {
-					r, err = svc.LogCramp(cmd.Context(), c)
+					if loc, err = svc.Zone(cmd.Context()); err != nil {
+						return err
+					}
+					entry := c
+					if at != "" {
+						if entry.At, err = app.ParseWhen(at, env.Clock.Now(), loc); err != nil {
+							return fail(exitUsage, fmt.Errorf("crampd cramp log: --at %w", err))
+						}
+					}
+					r, err = svc.LogCramp(cmd.Context(), entry)
 					return err
 				})
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(env.Stdout, "Logged cramp #%d at %s.\n", r.Cramp.ID, r.Cramp.At.In(loc).Format("Mon 15:04"))
+			fmt.Fprintf(env.Stdout, "Logged cramp #%d at %s.\n", r.Cramp.ID, stamp(r.Cramp.At, loc, env.Clock.Now()))
 			if d := r.Nudge.Sent; d != nil {
 				fmt.Fprintf(env.Stdout, "%s\n%s\n", d.Title, d.Body)
 			}
@@ -423,31 +589,19 @@ database, and the daemon checks it when it next starts.`,
 		},
 	}
 	f.add(cmd, false)
-	cmd.Flags().StringVar(&at, "at", "", "when it happened: HH:MM (the latest such time) or RFC 3339 (default now)")
-	cmd.Flags().StringVar(&req.Leg, "leg", "", "left, right or both")
-	cmd.Flags().StringVar(&req.Muscle, "muscle", "", "calf, foot, thigh or hamstring")
-	cmd.Flags().IntVar(&req.Severity, "severity", 0, "how bad, 1-10")
-	cmd.Flags().StringArrayVar(&req.Symptoms, "symptom", nil, "swelling, numbness or weakness (repeatable)")
-	cmd.Flags().StringVar(&req.Note, "note", "", "a note")
+	cmd.Flags().StringVar(&at, "at", "", `when it happened: HH:MM, "YYYY-MM-DD HH:MM" or RFC 3339 (default now)`)
+	cmd.Flags().StringVar(&c.Leg, "leg", "", strings.Join(domain.Legs, ", "))
+	cmd.Flags().StringVar(&c.Muscle, "muscle", "", strings.Join(domain.Muscles, ", "))
+	cmd.Flags().IntVar(&c.Severity, "severity", 0, "how bad, 1-10")
+	cmd.Flags().StringArrayVar(&c.Symptoms, "symptom", nil, strings.Join(domain.Symptoms, ", ")+" (repeatable)")
+	cmd.Flags().StringVar(&c.Note, "note", "", fmt.Sprintf("a note (at most %d characters)", domain.MaxNote))
 	stateFlag(cmd, &state)
 	profileFlag(cmd, &path)
+	for flag, values := range map[string][]string{"leg": domain.Legs, "muscle": domain.Muscles, "symptom": domain.Symptoms} {
+		cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
+	cmd.RegisterFlagCompletionFunc("severity", cobra.FixedCompletions([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
-}
-
-// parseWhen reads RFC 3339, or HH:MM as the latest such time not after now.
-func parseWhen(s string, now time.Time) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	c, err := profile.ParseClockString(s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is neither HH:MM nor an RFC 3339 time", s)
-	}
-	t := time.Date(now.Year(), now.Month(), now.Day(), c.Hour(), c.Minute(), 0, 0, now.Location())
-	if t.After(now) {
-		t = t.AddDate(0, 0, -1)
-	}
-	return t, nil
 }
 
 func newCrampListCmd(env Env) *cobra.Command {
@@ -464,9 +618,15 @@ func newCrampListCmd(env Env) *cobra.Command {
 			if days < 1 || days > 3660 {
 				return fail(exitUsage, errors.New("crampd cramp list: --days must be between 1 and 3660"))
 			}
-			var cs []domain.Cramp
+			var (
+				cs  []domain.Cramp
+				loc *time.Location
+			)
 			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, instead: "reading the state database"},
 				func(svc control.Service) (err error) {
+					if loc, err = svc.Zone(cmd.Context()); err != nil {
+						return err
+					}
 					cs, err = svc.Cramps(cmd.Context(), days)
 					return err
 				})
@@ -477,14 +637,14 @@ func newCrampListCmd(env Env) *cobra.Command {
 				fmt.Fprintln(env.Stdout, "No cramps logged in this period.")
 			}
 			for _, c := range cs {
-				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s\n", c.ID, c.At.Format("Mon 2006-01-02 15:04"),
+				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s\n", c.ID, c.At.In(loc).Format("Mon 2006-01-02 15:04 MST"),
 					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note))
 			}
 			return nil
 		},
 	}
 	f.add(cmd, true)
-	cmd.Flags().IntVar(&days, "days", 30, "how many days back")
+	cmd.Flags().IntVar(&days, "days", 30, "how many days back (1 to 3660)")
 	stateFlag(cmd, &state)
 	profileFlag(cmd, &path)
 	return cmd
@@ -517,14 +677,21 @@ func newStatsCmd(env Env) *cobra.Command {
 		Long: `Stats shows cramps per week, cramp nights, how many reminders of each kind
 were acknowledged, and cramp nights after an acknowledged stretch beside the
 other nights. These are plain counts: they do not show what causes what.`,
-		Args: cobra.NoArgs,
+		Example: `  crampd stats --days 84`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if days < 1 || days > 3660 {
 				return fail(exitUsage, errors.New("crampd stats: --days must be between 1 and 3660"))
 			}
-			var s stats.Stats
+			var (
+				s   stats.Stats
+				loc *time.Location
+			)
 			err := withService(cmd.Context(), env, f, &local{state: state, profile: path, needProfile: true, instead: "reading the state database"},
 				func(svc control.Service) (err error) {
+					if loc, err = svc.Zone(cmd.Context()); err != nil {
+						return err
+					}
 					s, err = svc.Stats(cmd.Context(), days)
 					return err
 				})
@@ -534,22 +701,22 @@ other nights. These are plain counts: they do not show what causes what.`,
 			if f.json {
 				return writeJSON(env.Stdout, s)
 			}
-			writeStats(env.Stdout, s)
+			writeStats(env.Stdout, s, loc)
 			return nil
 		},
 	}
 	f.add(cmd, true)
-	cmd.Flags().IntVar(&days, "days", 28, "how many days back")
+	cmd.Flags().IntVar(&days, "days", 28, "how many days back (1 to 3660)")
 	stateFlag(cmd, &state)
 	profileFlag(cmd, &path)
 	return cmd
 }
 
-func writeStats(w io.Writer, s stats.Stats) {
+func writeStats(w io.Writer, s stats.Stats, loc *time.Location) {
 	fmt.Fprintf(w, "Last %d days: %d cramps on %d of %d nights.\n", s.Days, s.Cramps, s.CrampNights, s.Nights)
 	fmt.Fprintln(w, "\nCramps per week (newest first):")
 	for _, wk := range s.Weeks {
-		fmt.Fprintf(w, "  from %s  %d\n", wk.Start.Local().Format("2006-01-02"), wk.Cramps)
+		fmt.Fprintf(w, "  from %s  %d\n", wk.Start.In(loc).Format("2006-01-02"), wk.Cramps)
 	}
 	fmt.Fprintln(w, "\nReminders acknowledged / sent:")
 	if len(s.Adherence) == 0 {
@@ -561,11 +728,4 @@ func writeStats(w io.Writer, s stats.Stats) {
 	fmt.Fprintln(w, "\nNights and cramp nights, side by side (counts, not causes):")
 	fmt.Fprintf(w, "  stretch acknowledged:      %d cramp nights of %d\n", s.Stretch.AckedCrampNights, s.Stretch.AckedNights)
 	fmt.Fprintf(w, "  stretch not acknowledged:  %d cramp nights of %d\n", s.Stretch.OtherCrampNights, s.Stretch.OtherNights)
-}
-
-func goes(n int) string {
-	if n == 1 {
-		return "goes"
-	}
-	return "go"
 }

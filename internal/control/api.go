@@ -17,6 +17,8 @@ import (
 // implements it too, over the socket, so that the command line calls the
 // daemon and a Service run without one the same way.
 type Service interface {
+	// Zone is the profile's time zone, in which times are read and shown.
+	Zone(ctx context.Context) (*time.Location, error)
 	Status(ctx context.Context) (app.Status, error)
 	Upcoming(ctx context.Context, n int) ([]domain.Occurrence, error)
 	Ack(ctx context.Context, id string) (domain.Record, error)
@@ -60,6 +62,11 @@ type CrampRequest struct {
 	Severity int        `json:"severity,omitempty"`
 	Symptoms []string   `json:"symptoms,omitempty"`
 	Note     string     `json:"note,omitempty"`
+}
+
+// ZoneResponse is the body of GET /v1/zone.
+type ZoneResponse struct {
+	Zone string `json:"zone"`
 }
 
 // Error is the body of every error response.

@@ -116,6 +116,20 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	return nil
 }
 
+// Zone asks for the profile's time zone. The daemon embeds every zone, so
+// an unknown name means a newer daemon: times then show as UTC.
+func (c *Client) Zone(ctx context.Context) (*time.Location, error) {
+	var z ZoneResponse
+	if err := c.do(ctx, http.MethodGet, "/v1/zone", nil, &z); err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(z.Zone)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+
 // Status asks for the daemon's status.
 func (c *Client) Status(ctx context.Context) (app.Status, error) {
 	var s app.Status

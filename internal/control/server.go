@@ -165,6 +165,7 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.http.Shutdown(ct
 // Handler returns the API's routes, behind the peer check.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/zone", s.zone)
 	mux.HandleFunc("GET /v1/status", s.status)
 	mux.HandleFunc("GET /v1/upcoming", s.upcoming)
 	mux.HandleFunc("POST /v1/reminders/{id}/ack", s.ack)
@@ -292,6 +293,15 @@ func answer[T any](s *Server, w http.ResponseWriter, status int, v T, err error)
 		return
 	}
 	writeJSON(w, status, v)
+}
+
+func (s *Server) zone(w http.ResponseWriter, r *http.Request) {
+	loc, err := s.svc.Zone(r.Context())
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ZoneResponse{Zone: loc.String()})
 }
 
 func (s *Server) status(w http.ResponseWriter, r *http.Request) {
