@@ -14,7 +14,7 @@ func TestParseWhen(t *testing.T) {
 	now := time.Date(2026, 11, 28, 17, 7, 0, 0, time.UTC)
 	tests := []struct {
 		name, in, want string
-		future      bool
+		future         bool
 	}{
 		{name: "earlier today in the profile's zone", in: "03:10", want: "2026-11-28T03:10:00+01:00"},
 		{name: "later today means yesterday", in: "19:00", want: "2026-11-27T19:00:00+01:00"},
