@@ -36,14 +36,15 @@ type Client struct {
 	http   *http.Client
 }
 
-// NewClient returns a client for the socket at path.
+// NewClient returns a client for the socket at path. It talks only to the
+// user's own daemon: see dialOwn.
 func NewClient(path string) *Client {
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
 	return &Client{socket: path, http: &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				return dialer.DialContext(ctx, "unix", path)
+				return dialOwn(ctx, dialer, path)
 			},
 		},
 	}}
