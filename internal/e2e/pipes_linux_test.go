@@ -73,6 +73,17 @@ func brokenPipe(t *testing.T) *os.File {
 	return w
 }
 
+// oneStdoutReminder gives a fresh sandbox a profile with one reminder,
+// titled title, due on the stdout channel in two seconds, and returns it
+// with the reminder's instant.
+func oneStdoutReminder(t *testing.T, title string) (*sandbox, time.Time) {
+	t.Helper()
+	at := soon(2 * time.Second)
+	s := newSandbox(t)
+	s.writeProfile(quietBase + custom("piped", cronAt(at), title, "Now, please.", "Pipe test.") + "\n[[channel]]\ntype = \"stdout\"\n")
+	return s, at
+}
+
 // sigpipeCases are the two ways crampd is started: from a shell, which
 // leaves SIGPIPE at its default, and by systemd, which ignores it. Go
 // restores the default for standard output and error either way, unless
@@ -95,10 +106,7 @@ func TestStdoutReaderGoneKeepsDaemon(t *testing.T) {
 	for _, tc := range sigpipeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			at := soon(2 * time.Second)
-			s := newSandbox(t)
-			s.writeProfile(quietBase + custom("piped", cronAt(at), "Drink water", "A glass now.", "Pipe test.") +
-				"\n[[channel]]\ntype = \"stdout\"\n")
+			s, at := oneStdoutReminder(t, "Drink water")
 			d, sock := s.start("crampd", streams{stdout: brokenPipe(t), ignorePipe: tc.ignore})
 
 			d.waitStderr(time.Until(at)+10*time.Second, `msg="channel unavailable`, "channel=stdout")
@@ -129,10 +137,7 @@ func TestStderrReaderGoneKeepsDaemon(t *testing.T) {
 	for _, tc := range sigpipeCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			at := soon(2 * time.Second)
-			s := newSandbox(t)
-			s.writeProfile(quietBase + custom("logless", cronAt(at), "Stretch", "Calves, thirty seconds.", "Pipe test.") +
-				"\n[[channel]]\ntype = \"stdout\"\n")
+			s, at := oneStdoutReminder(t, "Stretch")
 			d, sock := s.start("crampd", streams{stderr: brokenPipe(t), ignorePipe: tc.ignore})
 
 			d.waitAnswers(s, sock, startTimeout)

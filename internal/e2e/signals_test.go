@@ -34,6 +34,8 @@ func TestSIGHUPDuringStartup(t *testing.T) {
 				if d.exited() || time.Now().After(deadline) {
 					t.Fatalf("crampd did not create its state directory (exited: %v)", d.exited())
 				}
+				// Opening the database after it takes milliseconds.
+				time.Sleep(50 * time.Microsecond)
 			}
 			d.signal(syscall.SIGHUP)
 			d.waitStderr(startTimeout, `msg="crampd is running"`)
