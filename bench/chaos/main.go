@@ -8,7 +8,12 @@
 //     Retry-After) and resets connections;
 //
 //   - reload storm: 100 SIGHUPs, alternating valid and broken profiles,
-//     while reminders come due.
+//     while reminders come due;
+//
+//   - attacks crampd withstood (attacks.go): 1,000 parallel clients on the
+//     control socket, slowloris on it, a webhook that hangs, one that
+//     answers 50 MB, and a full disk under the state directory (a small
+//     tmpfs, when run as root).
 //
 //     go run ./bench/chaos [--quick]
 //
@@ -37,6 +42,10 @@ type size struct {
 	flapReminders, flapPerSecond               int
 	flapTimeout                                time.Duration
 	reloadReminders, reloadPerSecond, reloads  int
+	// attackReminders is the stream under the flood and slowloris
+	// attacks; the huge-answer and full-disk streams are a quarter and a
+	// half of it.
+	attackReminders, floodClients, slowConns, hangReminders int
 }
 
 var (
@@ -44,6 +53,7 @@ var (
 		stormReminders: 1500, stormPerSecond: 15, stormKills: 40,
 		flapReminders: 400, flapPerSecond: 10, flapTimeout: 10 * time.Minute,
 		reloadReminders: 400, reloadPerSecond: 10, reloads: 100,
+		attackReminders: 400, floodClients: 1000, slowConns: 1000, hangReminders: 16,
 	}
 	// quick keeps the floors: 500 reminders and 20 kills for the
 	// storm, 100 reloads.
@@ -51,6 +61,7 @@ var (
 		stormReminders: 500, stormPerSecond: 10, stormKills: 20,
 		flapReminders: 100, flapPerSecond: 10, flapTimeout: 2 * time.Minute,
 		reloadReminders: 200, reloadPerSecond: 10, reloads: 100,
+		attackReminders: 100, floodClients: 1000, slowConns: 300, hangReminders: 8,
 	}
 )
 
@@ -114,7 +125,7 @@ func main() {
 		rev       = flag.String("rev", "", "build crampd from this commit (git archive) instead of the working tree")
 		binFlag   = flag.String("crampd", "", "use this crampd binary instead of building one")
 		keep      = flag.Bool("keep", false, "keep the temporary directory (logs, profiles, state)")
-		only      = flag.String("only", "", "comma-separated scenarios (storm,flaps,reload); default all")
+		only      = flag.String("only", "", "comma-separated scenarios (storm,flaps,reload,flood,slowloris,hang,huge,disk); default all")
 		seed      = flag.Uint64("seed", 0, "random seed for kill points (0: from the clock)")
 	)
 	flag.Parse()
@@ -161,6 +172,11 @@ func main() {
 		{"storm", "restart-storm", c.restartStorm},
 		{"flaps", "endpoint-flaps", c.endpointFlaps},
 		{"reload", "reload-storm", c.reloadStorm},
+		{"flood", "socket-flood", c.socketFlood},
+		{"slowloris", "slowloris", c.slowloris},
+		{"hang", "hanging-webhook", c.hangingWebhook},
+		{"huge", "huge-answer", c.hugeWebhookAnswer},
+		{"disk", "full-disk", c.fullDisk},
 	}
 	// The scenarios share nothing but the machine, so they run side by
 	// side: besides saving time, the load makes each a little harsher.

@@ -11,6 +11,7 @@ import (
 	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/daemon"
 	"github.com/crampd/crampd/internal/logging"
+	"github.com/crampd/crampd/internal/notify/stdout"
 	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/systemd"
 )
@@ -34,34 +35,42 @@ Under systemd (Type=notify) crampd reports READY, RELOADING, STOPPING and
 feeds the watchdog.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Signals are caught before anything slow: until then a SIGHUP
+			// or SIGTERM would kill crampd outright. A SIGHUP that comes
+			// while crampd starts is a reload once it runs.
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			hup := reloadSignals(ctx)
+			defer survivePipes()()
+
 			level := slog.LevelInfo
 			if debug {
 				level = slog.LevelDebug
 			}
-			log := logging.New(env.Stderr, level, env.Getenv("JOURNAL_STREAM") != "")
+			log := logging.New(logging.Guard(env.Stderr), level, env.Getenv("JOURNAL_STREAM") != "")
 			if state == "" {
 				state = store.DefaultDir(env.Getenv)
 			}
 			if socket == "" {
 				socket = control.DefaultSocket(env.Getenv)
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			d, err := daemon.New(ctx, daemon.Options{
 				ProfilePath: profilePath(path, env),
 				StateDir:    state,
 				Clock:       env.Clock,
 				Logger:      log,
 				Getenv:      env.Getenv,
-				Stdout:      env.Stdout,
-				Systemd:     systemd.Notify{},
-				Watchdog:    systemd.WatchdogInterval(),
-				Socket:      socket,
+				// One Writer for the process's stdout, shared by the
+				// stdout channels of every reload.
+				Stdout:   stdout.NewWriter(env.Stdout),
+				Systemd:  systemd.Notify{},
+				Watchdog: systemd.WatchdogInterval(),
+				Socket:   socket,
 			})
 			if err != nil {
 				return fail(exitProblem, err)
 			}
-			if err := d.Run(ctx, reloadSignals(ctx)); err != nil {
+			if err := d.Run(ctx, hup); err != nil {
 				return fail(exitProblem, err)
 			}
 			return nil
@@ -96,4 +105,17 @@ func reloadSignals(ctx interface{ Done() <-chan struct{} }) <-chan struct{} {
 		}
 	}()
 	return hup
+}
+
+// survivePipes keeps a reader of stdout or stderr that goes away from
+// taking the daemon with it. Go kills a program whose write to fd 1 or 2
+// fails with EPIPE, even one started with SIGPIPE ignored (as systemd
+// starts services), unless it asks for SIGPIPE with signal.Notify; the
+// write then fails with EPIPE, which the stdout channel and the log
+// handle. Notify rather than Ignore, so that any child crampd runs starts
+// with the default again. It returns the function that undoes it.
+func survivePipes() func() {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGPIPE)
+	return func() { signal.Stop(sigs) }
 }

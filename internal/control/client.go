@@ -56,14 +56,15 @@ type Client struct {
 	http   *http.Client
 }
 
-// NewClient returns a client for the socket at path.
+// NewClient returns a client for the socket at path. It talks only to the
+// user's own daemon: see dialOwn.
 func NewClient(path string) *Client {
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
 	return &Client{socket: path, http: &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				return dialer.DialContext(ctx, "unix", path)
+				return dialOwn(ctx, dialer, path)
 			},
 		},
 	}}
@@ -92,6 +93,11 @@ func (c *Client) do(ctx context.Context, method, path string, body, out any) err
 	if err != nil {
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return fmt.Errorf("%w (no daemon on %s)", ErrNotRunning, c.socket)
+		}
+		// The request's method and made-up URL say nothing to a person.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
 		}
 		return fmt.Errorf("talk to crampd on %s: %w", c.socket, err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/crampd/crampd/internal/testutil/impostor"
 )
 
 var (
@@ -21,6 +23,10 @@ var (
 // TestMain builds crampd once for all tests: building it per test would
 // cost more than the tests themselves.
 func TestMain(m *testing.M) {
+	if impostor.Child() {
+		// This process is another user's server, started by a test.
+		impostor.Main()
+	}
 	os.Exit(buildAndRun(m))
 }
 

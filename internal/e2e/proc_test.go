@@ -35,14 +35,19 @@ type proc struct {
 	state *os.ProcessState
 }
 
-// startProc starts cmd with its stdout and stderr piped into buffers. The
-// child is killed, if still running, when the test ends, and its output is
+// startProc starts cmd with its stdout and stderr piped into buffers,
+// unless the test gave it files of its own (a pipe it controls). The child
+// is killed, if still running, when the test ends, and its output is
 // logged if the test failed, since that is usually the only clue.
 func startProc(t *testing.T, name string, cmd *exec.Cmd, group bool) *proc {
 	t.Helper()
 	p := &proc{t: t, name: name, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, group: group, done: make(chan struct{})}
-	cmd.Stdout = p.stdout
-	cmd.Stderr = p.stderr
+	if cmd.Stdout == nil {
+		cmd.Stdout = p.stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = p.stderr
+	}
 	// A grandchild may hold the pipes open after the child exits (go run);
 	// this bounds how long Wait keeps copying.
 	cmd.WaitDelay = 2 * time.Second

@@ -61,6 +61,8 @@ type Crampd struct {
 	Notify  *NotifySocket
 	Started time.Time
 	LogPath string
+	// Socket is the control socket's path.
+	Socket string
 
 	done chan struct{}
 	err  error
@@ -92,7 +94,7 @@ func Start(s Spec) (*Crampd, error) {
 	cmd.Stdout = s.Stdout
 	cmd.Stderr = logf
 	cmd.SysProcAttr = ChildAttr()
-	c := &Crampd{Cmd: cmd, Notify: sock, LogPath: logPath, done: make(chan struct{})}
+	c := &Crampd{Cmd: cmd, Notify: sock, LogPath: logPath, Socket: filepath.Join(runtimeDir, "crampd", "crampd.sock"), done: make(chan struct{})}
 	c.Started = time.Now()
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -43,6 +43,9 @@ type Action struct {
 	Reset bool
 	// Hang holds the request until Release or the client gives up.
 	Hang bool
+	// BodyBytes, when positive, is the size of the answer's body (zeros),
+	// written after the status until the client stops reading.
+	BodyBytes int64
 }
 
 // Decider picks the answer to a request; seen counts the earlier requests
@@ -189,7 +192,16 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 	// Recorded before answering: once crampd has the answer it may count
 	// the delivery done, and the harness must already know of it.
 	r.record(rc)
+	if act.BodyBytes > 0 {
+		w.Header().Set("Content-Length", strconv.FormatInt(act.BodyBytes, 10))
+	}
 	w.WriteHeader(rc.Status)
+	chunk := make([]byte, 64<<10)
+	for left := act.BodyBytes; left > 0; left -= int64(len(chunk)) {
+		if _, err := w.Write(chunk[:min(left, int64(len(chunk)))]); err != nil {
+			return
+		}
+	}
 }
 
 // reset drops the connection with an RST, as a crashed or overloaded

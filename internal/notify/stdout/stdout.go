@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/jonboulle/clockwork"
 
@@ -19,23 +18,27 @@ import (
 // Notifier writes one JSON line per delivery. It is safe for concurrent use.
 type Notifier struct {
 	clock clockwork.Clock
-
-	// mu serializes writes: a line must reach w in a single Write so that
-	// concurrent deliveries never interleave, even on writers that split
-	// large writes.
-	mu sync.Mutex
-	w  io.Writer
+	// out writes each line whole, so that concurrent deliveries never
+	// interleave, even on writers that split large writes.
+	out *Writer
 }
 
 // New returns a Notifier that writes to w and stamps each line with clock's
-// time.
+// time. Give it a *Writer to share one output stream between notifiers
+// (those of successive reloads); any other writer gets a Writer of its own.
 func New(w io.Writer, clock clockwork.Clock) *Notifier {
-	return &Notifier{w: w, clock: clock}
+	out, ok := w.(*Writer)
+	if !ok {
+		out = NewWriter(w)
+	}
+	return &Notifier{out: out, clock: clock}
 }
 
 // Notify writes m as one line with the same data as the webhook payload plus
 // the message id, which has no header to travel in here. A failed write is
-// retryable: a full disk or a restarted pipe reader may recover.
+// retryable: a full disk may recover. A reader that is gone or has stopped
+// reading makes the channel unavailable (notify.ErrUnavailable), and ctx
+// bounds how long Notify waits for it.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -47,10 +50,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		return notify.Permanent(fmt.Errorf("encode reminder: %w", err))
 	}
 	line = append(line, '\n')
-
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if _, err := n.w.Write(line); err != nil {
+	if err := n.out.WriteLine(ctx, m.ID, line); err != nil {
 		return fmt.Errorf("write reminder line: %w", err)
 	}
 	return nil
