@@ -55,6 +55,11 @@ func (p *Profile) ChannelsInUse() []Channel {
 	return []Channel{{Type: typ.Name, Name: typ.Name, Config: typ.Decode(ct), keys: ct.keys}}
 }
 
+// MaxChannels is how many channels a profile may name. Each holds
+// connections, and secrets that every log line is checked for; a few are
+// all anyone needs.
+const MaxChannels = 32
+
 // Keys that would hold a secret inline. They are refused with a message
 // that says where secrets go, rather than "unknown key", whatever the
 // channel's type.
@@ -68,7 +73,11 @@ func (d *decoder) channels(root *table, dir string) []Channel {
 	var out []Channel
 	count := map[string]int{}
 	names := map[string]bool{}
-	for _, t := range root.tables("channel") {
+	for i, t := range root.tables("channel") {
+		if i == MaxChannels {
+			d.errorf(t.path, "a profile may name at most %d channels", MaxChannels)
+			break
+		}
 		c := Channel{at: d.locate(t.path, false), keys: map[string]Problem{}}
 		for _, k := range inlineSecretKeys {
 			if t.has(k) {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 	_ "time/tzdata" // profiles name IANA zones; do not depend on the host's copy
 
@@ -76,19 +78,53 @@ func DefaultPath() string {
 	return filepath.Join(dir, "crampd", "profile.toml")
 }
 
-// Load reads and validates the profile at path.
+// Load reads and validates the profile at path. The file must be a regular
+// file: it is opened without blocking and checked before it is read, so a
+// profile replaced by a named pipe cannot hang a reload until someone feeds
+// the pipe. At most MaxSize+1 bytes are read.
 func Load(path string) (*Profile, error) {
-	f, err := os.Open(path)
+	data, msg := readProfile(path)
+	if msg != "" {
+		return nil, &Error{Problems: []Problem{{File: path, Msg: msg}}}
+	}
+	return Parse(path, data)
+}
+
+// readProfile reads the profile file, or describes why it cannot.
+func readProfile(path string) ([]byte, string) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, &Error{Problems: []Problem{{File: path, Msg: describeOpenError(err)}}}
+		return nil, describeOpenError(err)
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Sprintf("read profile: %v", errors.Unwrap(err))
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Sprintf("not a regular file (it is %s); crampd reads a profile only from a plain file", describeFileType(fi.Mode()))
+	}
 	// Read one byte past the limit to tell "exactly 1 MiB" from "more".
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
-		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("read profile: %v", err)}}}
+		return nil, fmt.Sprintf("read profile: %v", err)
 	}
-	return Parse(path, data)
+	return data, ""
+}
+
+// describeFileType names what a non-regular file is.
+func describeFileType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
 }
 
 func describeOpenError(err error) string {
@@ -106,6 +142,9 @@ func describeOpenError(err error) string {
 func Parse(path string, data []byte) (p *Profile, err error) {
 	if len(data) > MaxSize {
 		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("profile is larger than %d KiB; crampd refuses it", MaxSize>>10)}}}
+	}
+	if perr := checkShape(path, data); perr != nil {
+		return nil, &Error{Problems: []Problem{*perr}}
 	}
 	var raw map[string]any
 	if perr := decodeTOML(data, &raw); perr != nil {
@@ -481,9 +520,17 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 	return out
 }
 
+// maxCronLen is the longest cron spec crampd parses.
+const maxCronLen = 256
+
 // cron parses spec exactly as the scheduler's parser does, then applies the
 // profile's zone unless the spec names one.
 func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule {
+	// The cron parser's cost grows with the spec; no real one is this long.
+	if len(spec) > maxCronLen {
+		d.errorf(path, "the cron spec is %d characters long; crampd accepts up to %d", len(spec), maxCronLen)
+		return nil
+	}
 	if strings.HasPrefix(spec, "@every") {
 		d.errorf(path, "%q: @every is not supported; write the times as a cron expression (\"0 */2 * * *\")", spec)
 		return nil

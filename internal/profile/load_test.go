@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,5 +183,39 @@ title = "b"
 	}
 	if got := p.Customs[1].Schedule.Location.String(); got != "America/New_York" {
 		t.Errorf("b: zone %s", got)
+	}
+}
+
+// A profile replaced by a named pipe or a device must not hang a reload
+// until something writes to it.
+func TestProfileMustBeARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"named pipe", fifo, fifo + ": not a regular file (it is a named pipe); crampd reads a profile only from a plain file"},
+		{"directory", dir, dir + ": not a regular file (it is a directory); crampd reads a profile only from a plain file"},
+		{"device", "/dev/zero", "/dev/zero: not a regular file (it is a device); crampd reads a profile only from a plain file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := profile.Load(tt.path)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || err.Error() != tt.want {
+					t.Fatalf("Load = %v\nwant %s", err, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Load blocked")
+			}
+		})
 	}
 }

@@ -24,12 +24,15 @@ const Mask = "REDACTED"
 const MinLen = 4
 
 // Set is a set of secrets. The zero value is empty and ready to use; a Set is
-// safe for concurrent use, and scrubbing takes no lock.
+// safe for concurrent use.
 type Set struct {
 	mu    sync.Mutex
 	known map[string]struct{}
-	// cur is rebuilt whenever a secret is added, so that Scrub only loads
-	// a pointer.
+	// stale is set when a secret was added after cur was built; the next
+	// Scrub rebuilds it. Building lazily costs one build for a profile's
+	// worth of secrets rather than one per secret.
+	stale atomic.Bool
+	// cur lets Scrub skip the lock when nothing changed.
 	cur atomic.Pointer[scrubber]
 }
 
@@ -121,18 +124,27 @@ func (s *Set) add(forms []string) {
 	if s.known == nil {
 		s.known = map[string]struct{}{}
 	}
-	added := false
 	for _, f := range forms {
 		if len(f) < MinLen {
 			continue
 		}
 		if _, ok := s.known[f]; !ok {
 			s.known[f] = struct{}{}
-			added = true
+			s.stale.Store(true)
 		}
 	}
-	if !added {
-		return
+}
+
+// current returns the scrubber for the secrets added so far, or nil when
+// there are none.
+func (s *Set) current() *scrubber {
+	if !s.stale.Load() {
+		return s.cur.Load()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stale.Load() {
+		return s.cur.Load()
 	}
 	all := make([]string, 0, len(s.known))
 	for f := range s.known {
@@ -151,13 +163,19 @@ func (s *Set) add(forms []string) {
 	for _, f := range all {
 		pairs = append(pairs, f, Mask)
 	}
-	s.cur.Store(&scrubber{r: strings.NewReplacer(pairs...), forms: all})
+	sc := &scrubber{r: strings.NewReplacer(pairs...), forms: all}
+	s.cur.Store(sc)
+	s.stale.Store(false)
+	return sc
 }
 
 // Scrub returns text with every known secret replaced by Mask.
 func (s *Set) Scrub(text string) string {
-	sc := s.cur.Load()
-	if sc == nil || text == "" {
+	if text == "" {
+		return text
+	}
+	sc := s.current()
+	if sc == nil {
 		return text
 	}
 	return sc.r.Replace(text)
@@ -168,18 +186,26 @@ func (s *Set) Scrub(text string) string {
 // the very end, which is masked too.
 func (s *Set) ScrubCut(text string) string {
 	text = s.Scrub(text)
-	sc := s.cur.Load()
+	sc := s.current()
 	if sc == nil {
 		return text
 	}
+	// The longest tail of text that starts some secret: try every start
+	// position from the earliest one that could still be a proper prefix.
+	cut := len(text)
 	for _, f := range sc.forms {
-		for k := len(f) - 1; k >= MinLen; k-- {
-			if strings.HasSuffix(text, f[:k]) {
-				return text[:len(text)-k] + Mask
+		from := max(0, len(text)-(len(f)-1))
+		for i := from; i <= len(text)-MinLen && i < cut; i++ {
+			if text[i] == f[0] && strings.HasPrefix(f, text[i:]) {
+				cut = i
+				break
 			}
 		}
 	}
-	return text
+	if cut == len(text) {
+		return text
+	}
+	return text[:cut] + Mask
 }
 
 // Len reports how many secret forms the set holds.
