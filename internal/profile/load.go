@@ -4,13 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 	_ "time/tzdata" // profiles name IANA zones; do not depend on the host's copy
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/crampd/crampd/internal/advice"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/regfile"
 )
 
 // Limits on what a profile may ask for.
@@ -92,39 +91,22 @@ func Load(path string) (*Profile, error) {
 
 // readProfile reads the profile file, or describes why it cannot.
 func readProfile(path string) ([]byte, string) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
+	f, _, err := regfile.Open(path)
+	var nr *regfile.NotRegularError
+	switch {
+	case errors.As(err, &nr):
+		return nil, nr.Error() + "; crampd reads a profile only from a plain file"
+	case err != nil:
 		return nil, describeOpenError(err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Sprintf("read profile: %v", errors.Unwrap(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Sprintf("not a regular file (it is %s); crampd reads a profile only from a plain file", describeFileType(fi.Mode()))
-	}
-	// Read one byte past the limit to tell "exactly 1 MiB" from "more".
+	// Read one byte past the limit to tell "exactly 1 MiB" from "more":
+	// Parse reports a larger profile.
 	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
 	if err != nil {
 		return nil, fmt.Sprintf("read profile: %v", err)
 	}
 	return data, ""
-}
-
-// describeFileType names what a non-regular file is.
-func describeFileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 func describeOpenError(err error) string {

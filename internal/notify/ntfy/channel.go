@@ -29,15 +29,7 @@ func decode(t registry.Table) registry.Config {
 // Authorization header will carry it.
 func (c *config) Load(getenv func(string) string) (registry.Loaded, error) {
 	u, secretURL, uerr := c.endpoint.Load(getenv)
-	tok, terr := c.token.Read(getenv)
-	switch {
-	case errors.Is(terr, registry.ErrNoSecret):
-		terr = nil
-	case terr == nil:
-		if err := checkToken(string(tok)); err != nil {
-			terr = &registry.KeyError{Key: c.token.Key, Err: err}
-		}
-	}
+	tok, terr := c.token.ReadOptional(getenv, func(b []byte) error { return checkToken(string(b)) })
 	if err := errors.Join(uerr, terr); err != nil {
 		return nil, err
 	}

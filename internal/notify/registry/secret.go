@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
-	"syscall"
 
 	"github.com/crampd/crampd/internal/redact"
+	"github.com/crampd/crampd/internal/regfile"
 )
 
 // MaxSecretSize is the largest secret file crampd reads. A key, a token or a
@@ -139,6 +137,23 @@ func (s Secret) Read(getenv func(string) string) ([]byte, error) {
 	return b, nil
 }
 
+// ReadOptional reads a secret that a channel may go without, and checks it
+// with check the way the channel will use it: no source gives nil and no
+// error, and a value check refuses gives a *KeyError for s.Key.
+func (s Secret) ReadOptional(getenv func(string) string, check func([]byte) error) ([]byte, error) {
+	b, err := s.Read(getenv)
+	switch {
+	case errors.Is(err, ErrNoSecret):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if err := check(b); err != nil {
+		return nil, &KeyError{Key: s.Key, Err: err}
+	}
+	return b, nil
+}
+
 // fileError is a problem with a secret file, naming the file the profile
 // gave and, when that is a symbolic link, the file it leads to.
 func fileError(name, format string, args ...any) error {
@@ -158,12 +173,15 @@ func fileError(name, format string, args ...any) error {
 // as and be unreadable by group and others; systemd credentials are
 // exempt, since systemd owns them and grants access itself.
 func readSecretFile(name string, own bool) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, fi, err := regfile.Open(name)
+	var nr *regfile.NotRegularError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, missingError{fmt.Sprintf("secret file %s does not exist", name)}
 	case errors.Is(err, fs.ErrPermission):
 		return nil, fileError(name, "cannot be read: permission denied; it must be a file you own, readable only by you")
+	case errors.As(err, &nr):
+		return nil, fileError(name, "is %s, not a regular file", nr.Kind)
 	case err != nil:
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -172,13 +190,6 @@ func readSecretFile(name string, own bool) ([]byte, error) {
 		return nil, fileError(name, "cannot be opened: %v", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fileError(name, "cannot be read: %v", errors.Unwrap(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fileError(name, "is %s, not a regular file", describeMode(fi.Mode()))
-	}
 	if pseudo, err := onPseudoFS(f); err != nil {
 		return nil, fileError(name, "cannot be read: %v", err)
 	} else if pseudo != "" {
@@ -196,13 +207,13 @@ func readSecretFile(name string, own bool) ([]byte, error) {
 	if fi.Size() > MaxSecretSize {
 		return nil, tooBig
 	}
-	// Read one byte past the limit: the size stat gives may be stale.
-	b, err := io.ReadAll(io.LimitReader(f, MaxSecretSize+1))
-	if err != nil {
-		return nil, fileError(name, "cannot be read: %v", errors.Unwrap(err))
-	}
-	if len(b) > MaxSecretSize {
+	// The size fstat gave may be stale: Read stops one byte past the limit.
+	b, err := regfile.Read(f, MaxSecretSize)
+	switch {
+	case errors.Is(err, regfile.ErrTooLarge):
 		return nil, tooBig
+	case err != nil:
+		return nil, fileError(name, "cannot be read: %v", errors.Unwrap(err))
 	}
 	return b, nil
 }
@@ -213,17 +224,3 @@ type missingError struct{ msg string }
 
 func (e missingError) Error() string        { return e.msg }
 func (e missingError) Is(target error) bool { return target == fs.ErrNotExist }
-
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
-}

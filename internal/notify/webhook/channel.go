@@ -30,15 +30,10 @@ func decode(t registry.Table) registry.Config {
 func (c *config) Load(getenv func(string) string) (registry.Loaded, error) {
 	u, secretURL, uerr := c.endpoint.Load(getenv)
 	var key []byte
-	raw, serr := c.secret.Read(getenv)
-	switch {
-	case errors.Is(serr, registry.ErrNoSecret):
-		serr = nil
-	case serr == nil:
-		if key, serr = ParseSecret(string(raw)); serr != nil {
-			serr = &registry.KeyError{Key: c.secret.Key, Err: serr}
-		}
-	}
+	_, serr := c.secret.ReadOptional(getenv, func(b []byte) (err error) {
+		key, err = ParseSecret(string(b))
+		return err
+	})
 	if err := errors.Join(uerr, serr); err != nil {
 		return nil, err
 	}

@@ -3,8 +3,10 @@
 package httpxtest
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/crampd/crampd/internal/logging"
 )
 
 // Echo starts a receiver that fails every request with a 500 whose body
@@ -86,5 +90,21 @@ func (c *Conns) WaitFor(t testing.TB, want int) {
 			t.Fatalf("server holds %d open connections, want %d", n, want)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// NoSecrets fails t when err's text, or the log line crampd writes for it,
+// holds any of secrets.
+func NoSecrets(t testing.TB, err error, secrets ...string) {
+	t.Helper()
+	var logs bytes.Buffer
+	logging.New(&logs, slog.LevelInfo, true).Warn("delivery will be retried", "err", err)
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error text holds %q: %v", s, err)
+		}
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("log line holds %q: %s", s, logs.String())
+		}
 	}
 }
