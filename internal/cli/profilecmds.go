@@ -129,7 +129,10 @@ later plan updates events rather than duplicating them.`,
 			if err != nil {
 				return err
 			}
-			occs := plan.Days(p, start, days)
+			occs, err := plan.Limited(p, start, days, plan.MaxOccurrences)
+			if err != nil {
+				return fail(exitUsage, fmt.Errorf("crampd plan: %w", err))
+			}
 			if asJSON {
 				return writeJSON(env.Stdout, occs)
 			}

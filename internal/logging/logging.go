@@ -6,10 +6,13 @@ package logging
 import (
 	"io"
 	"log/slog"
+
+	"github.com/crampd/crampd/internal/redact"
 )
 
 // New returns a logger writing to w. underJournal drops timestamps (set it
-// when $JOURNAL_STREAM is present).
+// when $JOURNAL_STREAM is present). Every secret crampd has read is scrubbed
+// from every line (see package redact).
 func New(w io.Writer, level slog.Level, underJournal bool) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: level}
 	if underJournal {
@@ -20,5 +23,5 @@ func New(w io.Writer, level slog.Level, underJournal bool) *slog.Logger {
 			return a
 		}
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(Scrub(slog.NewTextHandler(w, opts), redact.Process()))
 }

@@ -34,6 +34,18 @@ type Notifier interface {
 	Notify(ctx context.Context, m Message) error
 }
 
+// Action is the user's answer to a reminder, whichever channel carried it
+// (a button on a desktop notification, a reply from a phone).
+type Action string
+
+// The answers a user can give.
+const (
+	// ActionDone acknowledges the reminder.
+	ActionDone Action = "done"
+	// ActionSnooze asks for the reminder again later.
+	ActionSnooze Action = "snooze"
+)
+
 // Error carries a failed attempt's retry hints.
 type Error struct {
 	Err error

@@ -16,12 +16,22 @@ type decoder struct {
 	file  string
 	pos   positions
 	probs []Problem
+	// typeKeys caches the keys each channel type reads, for messages.
+	typeKeys map[string][]string
 }
 
 // problem records msg against the value at path (or the key, for keys that
 // should not be there).
 func (d *decoder) problem(path string, atKey bool, format string, args ...any) {
-	p := Problem{File: d.file, Key: path, Msg: fmt.Sprintf(format, args...)}
+	p := d.locate(path, atKey)
+	p.Msg = fmt.Sprintf(format, args...)
+	d.probs = append(d.probs, p)
+}
+
+// locate returns a problem without a message placed at the value at path
+// (or its key).
+func (d *decoder) locate(path string, atKey bool) Problem {
+	p := Problem{File: d.file, Key: path}
 	// Fall back to the nearest enclosing key that has a position, so a
 	// missing key still points at its table.
 	for q := path; ; {
@@ -38,7 +48,7 @@ func (d *decoder) problem(path string, atKey bool, format string, args ...any) {
 		}
 		q = parent
 	}
-	d.probs = append(d.probs, p)
+	return p
 }
 
 func (d *decoder) errorf(path, format string, args ...any) {

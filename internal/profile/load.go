@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/crampd/crampd/internal/advice"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/regfile"
 )
 
 // Limits on what a profile may ask for.
@@ -78,19 +77,36 @@ func DefaultPath() string {
 	return filepath.Join(dir, "crampd", "profile.toml")
 }
 
-// Load reads and validates the profile at path.
+// Load reads and validates the profile at path. The file must be a regular
+// file: it is opened without blocking and checked before it is read, so a
+// profile replaced by a named pipe cannot hang a reload until someone feeds
+// the pipe. At most MaxSize+1 bytes are read.
 func Load(path string) (*Profile, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &Error{Problems: []Problem{{File: path, Msg: describeOpenError(err)}}}
-	}
-	defer f.Close()
-	// Read one byte past the limit to tell "exactly 1 MiB" from "more".
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
-		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("read profile: %v", err)}}}
+	data, msg := readProfile(path)
+	if msg != "" {
+		return nil, &Error{Problems: []Problem{{File: path, Msg: msg}}}
 	}
 	return Parse(path, data)
+}
+
+// readProfile reads the profile file, or describes why it cannot.
+func readProfile(path string) ([]byte, string) {
+	f, _, err := regfile.Open(path)
+	var nr *regfile.NotRegularError
+	switch {
+	case errors.As(err, &nr):
+		return nil, nr.Error() + "; crampd reads a profile only from a plain file"
+	case err != nil:
+		return nil, describeOpenError(err)
+	}
+	defer f.Close()
+	// Read one byte past the limit to tell "exactly 1 MiB" from "more":
+	// Parse reports a larger profile.
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Sprintf("read profile: %v", err)
+	}
+	return data, ""
 }
 
 func describeOpenError(err error) string {
@@ -109,6 +125,9 @@ func Parse(path string, data []byte) (p *Profile, err error) {
 	if len(data) > MaxSize {
 		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("profile is larger than %d KiB; crampd refuses it", MaxSize>>10)}}}
 	}
+	if perr := checkShape(path, data); perr != nil {
+		return nil, &Error{Problems: []Problem{*perr}}
+	}
 	var raw map[string]any
 	if perr := decodeTOML(data, &raw); perr != nil {
 		perr.File = path
@@ -117,15 +136,18 @@ func Parse(path string, data []byte) (p *Profile, err error) {
 	d := &decoder{file: path, pos: indexPositions(string(data))}
 	p = d.profile(path, d.root(raw))
 	if len(d.probs) > 0 {
-		slices.SortStableFunc(d.probs, func(a, b Problem) int {
-			if a.Pos.Line != b.Pos.Line {
-				return a.Pos.Line - b.Pos.Line
-			}
-			return a.Pos.Col - b.Pos.Col
-		})
+		slices.SortStableFunc(d.probs, byPosition)
 		return nil, &Error{Problems: d.probs}
 	}
 	return p, nil
+}
+
+// byPosition orders problems as they appear in the file.
+func byPosition(a, b Problem) int {
+	if a.Pos.Line != b.Pos.Line {
+		return a.Pos.Line - b.Pos.Line
+	}
+	return a.Pos.Col - b.Pos.Col
 }
 
 // decodeTOML parses data, turning a syntax error into a located problem.
@@ -480,9 +502,17 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 	return out
 }
 
+// maxCronLen is the longest cron spec crampd parses.
+const maxCronLen = 256
+
 // cron parses spec exactly as the scheduler's parser does, then applies the
 // profile's zone unless the spec names one.
 func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule {
+	// The cron parser's cost grows with the spec; no real one is this long.
+	if len(spec) > maxCronLen {
+		d.errorf(path, "the cron spec is %d characters long; crampd accepts up to %d", len(spec), maxCronLen)
+		return nil
+	}
 	if strings.HasPrefix(spec, "@every") {
 		d.errorf(path, "%q: @every is not supported; write the times as a cron expression (\"0 */2 * * *\")", spec)
 		return nil
@@ -505,154 +535,6 @@ func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule
 		return nil
 	}
 	return ss
-}
-
-// Fields that would hold a secret inline. They are refused with a message
-// that says where secrets go, rather than "unknown key".
-var inlineSecretKeys = []string{"secret", "token", "password", "key", "signing_key", "auth", "authorization", "bearer", "api_key", "apikey"}
-
-// secretParams are URL query parameters that carry credentials.
-var secretParams = []string{"token", "auth", "access_token", "api_key", "apikey", "key", "secret", "password", "signature", "sig"}
-
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-var envRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-func (d *decoder) channels(root *table, dir string) []Channel {
-	var out []Channel
-	count := map[ChannelType]int{}
-	for _, t := range root.tables("channel") {
-		var c Channel
-		for _, k := range inlineSecretKeys {
-			if t.has(k) {
-				t.forget(k)
-				d.problem(t.child(k), true, "inline secrets are not allowed: put the secret in a file readable only by you (secret_file) or in an environment variable (secret_env)")
-			}
-		}
-		if s, ok := t.required("type", "channel type"); ok {
-			if ct, ok := oneOf(ChannelTypes(), s); ok {
-				c.Type = ct
-			} else {
-				d.errorf(t.child("type"), "unknown channel type %q (want one of %s)%s", s, joinNames(ChannelTypes()), hint(s, names(ChannelTypes())))
-			}
-		}
-		if s, ok := t.str("name"); ok {
-			if !nameRE.MatchString(s) {
-				d.errorf(t.child("name"), "channel name %q may hold only letters, digits, '.', '_' and '-'", s)
-			}
-			c.Name = s
-		}
-		networked := c.Type == ChannelWebhook || c.Type == ChannelNtfy
-		if u, ok := t.str("url"); ok {
-			if !networked && c.Type != "" {
-				d.errorf(t.child("url"), "a %s channel takes no url", c.Type)
-			}
-			c.URL = d.channelURL(t.child("url"), u)
-		} else if networked {
-			d.errorf(t.path, "missing url for the %s channel (url = \"https://...\")", c.Type)
-		}
-		var sources []string
-		if s, ok := t.str("secret_file"); ok {
-			sources = append(sources, "secret_file")
-			c.SecretFile = d.secretFile(t.child("secret_file"), s, dir)
-		}
-		if s, ok := t.str("secret_env"); ok {
-			sources = append(sources, "secret_env")
-			if !envRE.MatchString(s) {
-				d.errorf(t.child("secret_env"), "%q is not an environment variable name", s)
-			}
-			c.SecretEnv = s
-		}
-		if s, ok := t.str("credential"); ok {
-			sources = append(sources, "credential")
-			if !nameRE.MatchString(s) {
-				d.errorf(t.child("credential"), "%q is not a systemd credential name", s)
-			}
-			c.Credential = s
-		}
-		if len(sources) > 0 {
-			d.problem(t.child(sources[0]), false, "")
-			c.secretAt = d.probs[len(d.probs)-1]
-			d.probs = d.probs[:len(d.probs)-1]
-		}
-		if len(sources) > 1 {
-			d.errorf(t.child(sources[1]), "set only one of secret_file, secret_env and credential")
-		}
-		if len(sources) > 0 && !networked && c.Type != "" {
-			d.errorf(t.child(sources[0]), "a %s channel takes no secret", c.Type)
-		}
-		kinds, paths := t.strings("kinds", false)
-		for i, s := range kinds {
-			k, err := domain.ParseKind(s)
-			if err != nil {
-				d.errorf(paths[i], "unknown kind %q (want one of %s)%s", s, domain.KindList(), hint(s, names(domain.Kinds())))
-				continue
-			}
-			if !slices.Contains(c.Kinds, k) {
-				c.Kinds = append(c.Kinds, k)
-			}
-		}
-		if t.has("kinds") && len(kinds) == 0 && len(paths) == 0 {
-			d.errorf(t.child("kinds"), "an empty kinds list would send nothing; leave kinds out to receive every kind")
-		}
-		t.finish()
-		count[c.Type]++
-		if c.Name == "" {
-			c.Name = string(c.Type)
-			if n := count[c.Type]; n > 1 {
-				c.Name = fmt.Sprintf("%s-%d", c.Type, n)
-			}
-		}
-		for _, o := range out {
-			if o.Name == c.Name {
-				d.errorf(t.path, "two channels are named %q; give each a distinct name", c.Name)
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-func (d *decoder) channelURL(path, s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		d.errorf(path, "want an http:// or https:// URL")
-		return ""
-	}
-	if _, hasPassword := u.User.Password(); hasPassword {
-		d.errorf(path, "the URL carries a password: inline secrets are not allowed; use secret_file or secret_env")
-		return ""
-	}
-	for name := range u.Query() {
-		if slices.Contains(secretParams, strings.ToLower(name)) {
-			d.errorf(path, "the URL's %q parameter carries a secret: inline secrets are not allowed; use secret_file or secret_env", name)
-			return ""
-		}
-	}
-	return s
-}
-
-// secretFile checks that a secret file exists and that only its owner can
-// read it; a relative path is read from the profile's directory.
-func (d *decoder) secretFile(path, name, dir string) string {
-	if name == "" {
-		d.errorf(path, "secret_file must not be empty")
-		return ""
-	}
-	if !filepath.IsAbs(name) {
-		name = filepath.Join(dir, name)
-	}
-	fi, err := os.Stat(name)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		d.errorf(path, "secret file %s does not exist", name)
-	case err != nil:
-		d.errorf(path, "secret file %s: %v", name, errors.Unwrap(err))
-	case !fi.Mode().IsRegular():
-		d.errorf(path, "secret file %s is not a regular file", name)
-	case fi.Mode().Perm()&0o077 != 0:
-		d.errorf(path, "secret file %s is readable by group or others (mode %04o); run: chmod 600 %s", name, fi.Mode().Perm(), name)
-	}
-	return name
 }
 
 // checkFoodsLeft refuses a diet that leaves no food to suggest.

@@ -1,11 +1,11 @@
 package profile_test
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,90 +147,6 @@ func writeProfile(t *testing.T, dir, body string) string {
 	return path
 }
 
-func TestSecretFiles(t *testing.T) {
-	dir := t.TempDir()
-	private := filepath.Join(dir, "private.key")
-	shared := filepath.Join(dir, "shared.key")
-	os.WriteFile(private, []byte("whsec_c2VjcmV0\n"), 0o600)
-	os.WriteFile(shared, []byte("s3cret"), 0o600)
-	if err := os.Chmod(shared, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, file string
-		want       string // substring of the single problem, or "" for none
-	}{
-		{"private file", "private.key", ""},
-		{"relative to the profile", "private.key", ""},
-		{"missing", "nope.key", "profile.toml:4:15: channel[1].secret_file: secret file " + filepath.Join(dir, "nope.key") + " does not exist"},
-		{"group readable", shared, "profile.toml:4:15: channel[1].secret_file: secret file " + shared + " is readable by group or others (mode 0644); run: chmod 600 " + shared},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := writeProfile(t, dir, "[[channel]]\ntype = \"webhook\"\nurl = \"https://example.com/hook\"\nsecret_file = \""+tt.file+"\"\n")
-			p, err := profile.Load(path)
-			if tt.want == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				secret, err := p.Channels[0].Secret(os.Getenv)
-				if err != nil || string(secret) != "whsec_c2VjcmV0" {
-					t.Fatalf("Secret = %q, %v", secret, err)
-				}
-				return
-			}
-			if err == nil || !strings.HasSuffix(err.Error(), tt.want) {
-				t.Fatalf("err = %v\nwant suffix %s", err, tt.want)
-			}
-			if strings.Contains(err.Error(), "s3cret") {
-				t.Fatal("error leaks the secret")
-			}
-		})
-	}
-}
-
-func TestSecretEnvAndCredential(t *testing.T) {
-	dir := t.TempDir()
-	path := writeProfile(t, dir, `[[channel]]
-type = "ntfy"
-url = "https://ntfy.example.com/legs"
-secret_env = "CRAMPD_TEST_TOKEN"
-
-[[channel]]
-type = "webhook"
-url = "https://example.com/hook"
-credential = "webhook-key"
-`)
-	p, err := profile.Load(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{}
-	getenv := func(k string) string { return env[k] }
-	err = p.CheckSecrets(getenv)
-	var perr *profile.Error
-	if !errors.As(err, &perr) || len(perr.Problems) != 2 {
-		t.Fatalf("CheckSecrets = %v, want two problems", err)
-	}
-	if got := perr.Problems[0].String(); !strings.HasPrefix(got, path+":4:14: channel[1].secret_env: ") || !strings.Contains(got, "CRAMPD_TEST_TOKEN is empty or unset") {
-		t.Errorf("problem 1 = %s", got)
-	}
-	if got := perr.Problems[1].String(); !strings.HasPrefix(got, path+":9:14: channel[2].credential: ") || !strings.Contains(got, "CREDENTIALS_DIRECTORY") {
-		t.Errorf("problem 2 = %s", got)
-	}
-
-	creds := t.TempDir()
-	os.WriteFile(filepath.Join(creds, "webhook-key"), []byte("k3y\n"), 0o600)
-	env["CRAMPD_TEST_TOKEN"] = "t0ken"
-	env["CREDENTIALS_DIRECTORY"] = creds
-	if err := p.CheckSecrets(getenv); err != nil {
-		t.Fatal(err)
-	}
-	if s, _ := p.Channels[1].Secret(getenv); string(s) != "k3y" {
-		t.Errorf("credential = %q", s)
-	}
-}
-
 func TestSizeLimit(t *testing.T) {
 	dir := t.TempDir()
 	big := strings.Repeat("# padding\n", profile.MaxSize/10+1)
@@ -267,5 +183,39 @@ title = "b"
 	}
 	if got := p.Customs[1].Schedule.Location.String(); got != "America/New_York" {
 		t.Errorf("b: zone %s", got)
+	}
+}
+
+// A profile replaced by a named pipe or a device must not hang a reload
+// until something writes to it.
+func TestProfileMustBeARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path, want string
+	}{
+		{"named pipe", fifo, fifo + ": not a regular file (it is a named pipe); crampd reads a profile only from a plain file"},
+		{"directory", dir, dir + ": not a regular file (it is a directory); crampd reads a profile only from a plain file"},
+		{"device", "/dev/zero", "/dev/zero: not a regular file (it is a device); crampd reads a profile only from a plain file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan error, 1)
+			go func() {
+				_, err := profile.Load(tt.path)
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || err.Error() != tt.want {
+					t.Fatalf("Load = %v\nwant %s", err, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Load blocked")
+			}
+		})
 	}
 }

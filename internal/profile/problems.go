@@ -53,20 +53,31 @@ func (e *Error) Error() string {
 // suggest returns the candidate closest to s when it is close enough to be a
 // likely typo, for "did you mean" hints.
 func suggest(s string, candidates []string) string {
-	best, bestDist := "", len(s)/3+2
+	ra := []rune(strings.ToLower(s))
+	best, bestDist := "", len(ra)/3+2
+	var buf []int
 	for _, c := range candidates {
-		if d := distance(strings.ToLower(s), strings.ToLower(c)); d < bestDist {
+		rb := []rune(strings.ToLower(c))
+		// The distance is at least the difference in length: skipping a
+		// candidate that cannot win keeps a hostile megabyte-long value
+		// from costing a megabyte per candidate.
+		if diff := len(rb) - len(ra); diff >= bestDist || -diff >= bestDist {
+			continue
+		}
+		if need := 2 * (len(rb) + 1); cap(buf) < need {
+			buf = make([]int, need)
+		}
+		if d := distance(ra, rb, buf); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
 }
 
-// distance is the Levenshtein edit distance between a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+// distance is the Levenshtein edit distance between a and b; buf holds at
+// least 2*(len(b)+1) ints of scratch space.
+func distance(ra, rb []rune, buf []int) int {
+	prev, cur := buf[:len(rb)+1], buf[len(rb)+1:2*(len(rb)+1)]
 	for j := range prev {
 		prev[j] = j
 	}

@@ -205,55 +205,6 @@ type Custom struct {
 	Schedule *cron.SpecSchedule
 }
 
-// ChannelType names a delivery channel implementation.
-type ChannelType string
-
-// The channel types a profile may name.
-const (
-	ChannelStdout  ChannelType = "stdout"
-	ChannelDesktop ChannelType = "desktop"
-	ChannelWebhook ChannelType = "webhook"
-	ChannelNtfy    ChannelType = "ntfy"
-)
-
-// ChannelTypes lists every channel type.
-func ChannelTypes() []ChannelType {
-	return []ChannelType{ChannelStdout, ChannelDesktop, ChannelWebhook, ChannelNtfy}
-}
-
-// Channel is one configured delivery channel.
-type Channel struct {
-	Type ChannelType
-	// Name identifies the channel in the state database and the logs; it
-	// defaults to the type, with a number when a type repeats.
-	Name string
-	URL  string
-	// SecretFile, SecretEnv and Credential name where the secret (signing
-	// key or token) comes from; at most one is set.
-	SecretFile string
-	SecretEnv  string
-	Credential string
-	// Kinds filters what the channel receives; empty means every kind.
-	Kinds []domain.Kind
-
-	// secretAt locates the secret key, for problems found when the secret
-	// is read.
-	secretAt Problem
-}
-
-// Takes reports whether the channel receives reminders of kind k.
-func (c Channel) Takes(k domain.Kind) bool {
-	if len(c.Kinds) == 0 {
-		return true
-	}
-	for _, ck := range c.Kinds {
-		if ck == k {
-			return true
-		}
-	}
-	return false
-}
-
 // Doctor configures the "see a doctor" nudge that logged cramps trigger.
 type Doctor struct {
 	Enabled bool

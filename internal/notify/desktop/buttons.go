@@ -11,16 +11,17 @@ import (
 	"github.com/crampd/crampd/internal/notify"
 )
 
-// Action is a button the user pressed on a reminder.
-type Action string
+// Action is a button the user pressed on a reminder: the answer every
+// channel shares (see notify.Action).
+type Action = notify.Action
 
 // The buttons a reminder shows when the notification server supports them.
 // The values double as the freedesktop action keys.
 const (
 	// ActionDone acknowledges the reminder.
-	ActionDone Action = "done"
+	ActionDone = notify.ActionDone
 	// ActionSnooze asks for the reminder again in ten minutes.
-	ActionSnooze Action = "snooze"
+	ActionSnooze = notify.ActionSnooze
 )
 
 // Button labels. The snooze delay itself is the daemon's; this label has

@@ -21,6 +21,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/redact"
 )
 
 // UserAgent identifies crampd to receivers.
@@ -41,7 +42,7 @@ const MaxResponseBody = 4 << 10
 const maxSnippet = 256
 
 // redacted replaces every secret-bearing part of a URL.
-const redacted = "REDACTED"
+const redacted = redact.Mask
 
 // MaxIdlePerHost is how many idle connections a channel keeps to its
 // receiver: the outbox's concurrency.
@@ -75,14 +76,15 @@ func NewClient(base *http.Client) *http.Client {
 // help, and a plain (retryable) error otherwise, carrying the receiver's
 // Retry-After hint when it gave one. The attempt ends after AttemptTimeout or
 // when ctx ends, whichever is first. Errors never contain the URL's query or
-// userinfo.
+// userinfo, the request's credentials or any other secret the process knows,
+// even when the receiver echoes them back.
 func Send(ctx context.Context, client *http.Client, clock clockwork.Clock, req *http.Request) error {
 	ctx, cancel := context.WithTimeout(ctx, AttemptTimeout)
 	defer cancel()
 
 	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
-		return RedactError(err, req.URL)
+		return &redactedError{err: err, msg: scrub(RedactError(err, req.URL).Error(), requestSecrets(req))}
 	}
 	// A body that breaks off only shortens the error snippet: the status
 	// line alone decides whether the receiver accepted the reminder, and
@@ -140,7 +142,7 @@ func CheckResponse(resp *http.Response, body []byte, now time.Time) error {
 	if code < 300 || code >= 400 {
 		// A redirect's body usually repeats its Location, which may carry
 		// a token, so it is not quoted.
-		err.Snippet = Snippet(body)
+		err.Snippet = snippet(body, requestSecrets(resp.Request))
 	}
 	switch {
 	case code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable:
@@ -187,17 +189,30 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // Snippet turns the start of a response body into text fit for one log line:
-// valid UTF-8, no control characters, runs of space collapsed, and at most a
-// few hundred characters.
-func Snippet(body []byte) string {
-	s := strings.ToValidUTF8(string(body), "\uFFFD")
+// every known secret scrubbed, valid UTF-8, no control characters, runs of
+// space collapsed, and at most a few hundred characters.
+func Snippet(body []byte) string { return snippet(body, &redact.Set{}) }
+
+// snippet is Snippet with the secrets of one request (local) scrubbed too.
+// It scrubs before it cuts: a secret cut in two could no longer be
+// recognised. A body already cut at MaxResponseBody may end in the first
+// part of a secret, which is masked as well.
+func snippet(body []byte, local *redact.Set) string {
+	s := string(body)
+	if len(body) > MaxResponseBody {
+		s = redact.Process().ScrubCut(local.ScrubCut(s))
+	} else {
+		s = scrub(s, local)
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
 	}, s)
-	s = strings.Join(strings.Fields(s), " ")
+	// Collapsing space can join what a receiver split; scrub once more.
+	s = scrub(strings.Join(strings.Fields(s), " "), local)
 	if utf8.RuneCountInString(s) <= maxSnippet {
 		return s
 	}
@@ -247,22 +262,25 @@ func allEmpty(vs []string) bool {
 	return true
 }
 
-// RedactError returns err with every secret-bearing part of u scrubbed from
-// its message. The net/http client quotes the request URL in its errors
-// (*url.Error), and those errors end up in logs and in the delivery store.
-// The result still unwraps to err, so errors.Is and errors.As see through it.
+// RedactError returns err with every secret-bearing part of u, and every
+// secret the process knows, scrubbed from its message. The net/http client
+// quotes the request URL in its errors (*url.Error), and those errors end up
+// in logs and in the delivery store. The result still unwraps to err, so
+// errors.Is and errors.As see through it.
 func RedactError(err error, u *url.URL) error {
 	if err == nil || u == nil {
 		return err
 	}
-	msg := scrub(err.Error(), u)
+	local := &redact.Set{}
+	local.AddURL(u, false)
+	msg := err.Error()
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		// Rebuild the url.Error's message from a redacted URL rather than
 		// relying only on string replacement of the quoted form.
-		msg = scrub(fmt.Sprintf("%s %q: %s", ue.Op, Redact(u), ue.Err.Error()), u)
+		msg = fmt.Sprintf("%s %q: %s", ue.Op, Redact(u), ue.Err.Error())
 	}
-	return &redactedError{err: err, msg: msg}
+	return &redactedError{err: err, msg: scrub(msg, local)}
 }
 
 type redactedError struct {
@@ -273,44 +291,28 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-// scrub replaces, longest first, every form in which u's secrets can appear
-// in s.
-func scrub(s string, u *url.URL) string {
-	safe := Redact(u)
-	var secrets []string
-	secrets = append(secrets, u.String(), u.Redacted())
-	if u.User != nil {
-		secrets = append(secrets, u.User.String(), u.User.Username())
-		if p, ok := u.User.Password(); ok {
-			secrets = append(secrets, p, url.QueryEscape(p), url.PathEscape(p))
+// requestSecrets returns the secrets req carries itself: its URL's userinfo
+// and query values, and the credentials in its Authorization header (which
+// a receiver may echo back in an error body).
+func requestSecrets(req *http.Request) *redact.Set {
+	local := &redact.Set{}
+	if req == nil {
+		return local
+	}
+	local.AddURL(req.URL, false)
+	if auth := req.Header.Get("Authorization"); auth != "" {
+		local.Add(auth)
+		if _, cred, ok := strings.Cut(auth, " "); ok {
+			local.Add(strings.TrimSpace(cred))
 		}
 	}
-	if u.RawQuery != "" {
-		secrets = append(secrets, u.RawQuery)
-		q, _ := url.ParseQuery(u.RawQuery)
-		for k, vs := range q {
-			for _, v := range vs {
-				secrets = append(secrets, v, url.QueryEscape(v))
-			}
-			if allEmpty(vs) {
-				secrets = append(secrets, k)
-			}
-		}
-	}
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for _, sec := range secrets {
-		// Very short values ("1", "en") are not secrets, and replacing them
-		// everywhere would garble the message.
-		if len(sec) < 4 || sec == safe {
-			continue
-		}
-		if sec == u.String() || sec == u.Redacted() {
-			s = strings.ReplaceAll(s, sec, safe)
-			continue
-		}
-		s = strings.ReplaceAll(s, sec, redacted)
-	}
-	return s
+	return local
+}
+
+// scrub removes from s every secret in local and every secret the process
+// has read (package redact).
+func scrub(s string, local *redact.Set) string {
+	return redact.Scrub(local.Scrub(s))
 }
 
 // ParseURL parses and checks a channel's endpoint URL. Its errors never quote

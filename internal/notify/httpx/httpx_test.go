@@ -3,6 +3,7 @@ package httpx_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -206,6 +207,45 @@ func TestParseURL(t *testing.T) {
 			}
 			if err != nil && strings.Contains(err.Error(), "s3cret") {
 				t.Errorf("error %q leaks the token", err)
+			}
+		})
+	}
+}
+
+// A receiver's body is quoted only after it is scrubbed, and a token cut in
+// two by the read limit or the snippet's length is masked as well.
+func TestSendScrubsTheBodyBeforeCuttingIt(t *testing.T) {
+	const token = "tk_0123456789abcdefghijklmnopqrstuv"
+	tests := []struct {
+		name string
+		body string
+	}{
+		{name: "whole token", body: "denied: Bearer " + token},
+		{name: "token across the snippet's end", body: strings.Repeat("x", 240) + " " + token},
+		{name: "token across the read limit", body: strings.Repeat(" ", httpx.MaxResponseBody-16) + token},
+		{name: "token escaped in JSON", body: `{"error":"bad auth","echo":{"authorization":"Bearer ` + token + `"}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusBadGateway)
+				io.WriteString(w, tt.body)
+			}))
+			defer srv.Close()
+			req, err := http.NewRequest(http.MethodPost, srv.URL, strings.NewReader("{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+token)
+			err = httpx.Send(context.Background(), httpx.NewClient(nil), clockwork.NewFakeClockAt(now), req)
+			if err == nil || !strings.Contains(err.Error(), "502") {
+				t.Fatalf("Send = %v, want a 502", err)
+			}
+			if strings.Contains(err.Error(), "tk_0123") || strings.Contains(err.Error(), "0123456789abcdef") {
+				t.Errorf("error quotes (part of) the token: %v", err)
+			}
+			if !strings.Contains(err.Error(), "REDACTED") {
+				t.Errorf("error %v does not show where the token was", err)
 			}
 		})
 	}

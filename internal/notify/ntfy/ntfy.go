@@ -16,6 +16,7 @@ import (
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/httpx"
+	"github.com/crampd/crampd/internal/redact"
 )
 
 // Config configures an ntfy Notifier.
@@ -23,6 +24,9 @@ type Config struct {
 	// URL is the topic URL, for example https://ntfy.sh/my-cramp-topic. On a
 	// public server the topic name works like a password.
 	URL string
+	// SecretURL marks the whole URL as a secret, as a topic on a public
+	// server is: no part of its path is logged.
+	SecretURL bool
 	// Token is an optional access token, sent as a Bearer credential.
 	Token string
 	// Clock reads Retry-After dates.
@@ -49,17 +53,35 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Clock == nil {
 		return nil, errors.New("ntfy: no clock")
 	}
-	// Rejected here because net/http would refuse the header on every
-	// attempt, and its error would turn into endless retries.
-	if strings.ContainsFunc(cfg.Token, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		return nil, errors.New("ntfy: token must be printable ASCII without spaces")
+	if err := checkToken(cfg.Token); err != nil {
+		return nil, fmt.Errorf("ntfy: %w", err)
 	}
+	redact.AddURL(u, cfg.SecretURL)
+	redact.Add(cfg.Token)
 	return &Notifier{
 		url:    u,
 		token:  cfg.Token,
 		clock:  cfg.Clock,
 		client: httpx.NewClient(cfg.Client),
 	}, nil
+}
+
+// checkToken refuses a token the Authorization header cannot carry: net/http
+// would refuse the header on every attempt, and its error would turn into
+// endless retries. The profile's check and New both use it.
+func checkToken(token string) error {
+	if strings.ContainsFunc(token, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return errors.New("token must be printable ASCII without spaces or line breaks")
+	}
+	return nil
+}
+
+// Close drops the notifier's idle keep-alive connections, so that a
+// notifier a reload replaced holds none open. A closed Notifier still works:
+// a later Notify dials again.
+func (n *Notifier) Close() error {
+	n.client.CloseIdleConnections()
+	return nil
 }
 
 // style is how a kind looks on the phone.

@@ -23,6 +23,7 @@ import (
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/httpx"
 	"github.com/crampd/crampd/internal/notify/payload"
+	"github.com/crampd/crampd/internal/redact"
 )
 
 // secretPrefix marks a secret in the Standard Webhooks format, whose key is
@@ -34,6 +35,10 @@ type Config struct {
 	// URL is the receiver's endpoint. It may carry a token in its query or
 	// userinfo; crampd never logs those parts.
 	URL string
+	// SecretURL marks the whole URL as a secret (a chat service's webhook
+	// URL with the token in its path): no part of its path is logged
+	// either.
+	SecretURL bool
 	// Secret is the HMAC key. Nil sends unsigned requests, which only makes
 	// sense for a receiver on a trusted network.
 	Secret []byte
@@ -61,6 +66,8 @@ func New(cfg Config) (*Notifier, error) {
 	if cfg.Clock == nil {
 		return nil, errors.New("webhook: no clock")
 	}
+	redact.AddURL(u, cfg.SecretURL)
+	redact.Add(string(cfg.Secret))
 	return &Notifier{
 		url:    u,
 		secret: bytes.Clone(cfg.Secret),
@@ -100,6 +107,15 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if err := httpx.Send(ctx, n.client, n.clock, req); err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
+	return nil
+}
+
+// Close drops the notifier's idle keep-alive connections. A reload replaces
+// the notifier, and without Close each one left behind would hold its
+// connection to the receiver open. A closed Notifier still works: a later
+// Notify dials again.
+func (n *Notifier) Close() error {
+	n.client.CloseIdleConnections()
 	return nil
 }
 
