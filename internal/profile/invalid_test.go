@@ -72,6 +72,11 @@ func TestInvalidProfiles(t *testing.T) {
 			"11:8: channel[3].type: unknown channel type \"webhok\" (want one of stdout, desktop, webhook, ntfy) (did you mean \"webhook\"?)",
 			"12:23: channel[3].kinds[2]: unknown kind \"stretching\" (want one of hydration, stretch, food, electrolytes, medication, medication-review, custom, doctor) (did you mean \"stretch\"?)",
 		}},
+		{name: "long-texts", want: []string{
+			"4:11: custom[1].title: too long: 260 bytes, and at most 250 fit in one notification",
+			"5:11: custom[1].message: too long: 3154 bytes, and at most 3000 fit in one notification",
+			"54:9: custom[2].why: too long: 880 bytes, and at most 800 fit in one notification",
+		}},
 		{name: "syntax", want: []string{
 			"2:14: TOML syntax: strings cannot contain newlines",
 		}},

@@ -31,6 +31,16 @@ const (
 	MaxPerDay = 50_000
 )
 
+// Limits, in bytes, on a custom reminder's texts. A notification's text is
+// its message, a blank line and its why, and all of it must fit in one ntfy
+// message (4,096 bytes; a longer one becomes a file attachment, or is
+// refused); the title is a notification's one line.
+const (
+	MaxTitle   = 250
+	MaxMessage = 3000
+	MaxWhy     = 800
+)
+
 // CronParser parses custom reminders' cron specs with the options gocron
 // uses for cron jobs with seconds: five fields, or six with leading seconds,
 // descriptors such as @daily, and an optional CRON_TZ= or TZ= prefix.
@@ -470,6 +480,9 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 		c.Title, _ = t.required("title", "title")
 		c.Message, _ = t.str("message")
 		c.Why, _ = t.str("why")
+		d.checkLength(t.child("title"), c.Title, MaxTitle)
+		d.checkLength(t.child("message"), c.Message, MaxMessage)
+		d.checkLength(t.child("why"), c.Why, MaxWhy)
 		if spec, ok := t.required("cron", "cron spec"); ok {
 			c.Cron = spec
 			c.Schedule = d.cron(t.child("cron"), spec, loc)
@@ -478,6 +491,14 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 		out = append(out, c)
 	}
 	return out
+}
+
+// checkLength reports a text longer than max bytes, which a phone would
+// not show as a notification.
+func (d *decoder) checkLength(path, s string, max int) {
+	if len(s) > max {
+		d.errorf(path, "too long: %d bytes, and at most %d fit in one notification", len(s), max)
+	}
 }
 
 // cron parses spec exactly as the scheduler's parser does, then applies the
