@@ -67,6 +67,9 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 			if err := p.CheckSecrets(env.Getenv); err != nil {
 				return fail(exitProblem, err)
 			}
+			for _, w := range p.Warnings {
+				fmt.Fprintln(env.Stderr, w)
+			}
 			fmt.Fprintln(env.Stdout, summary(p, env.Clock.Now()))
 			return nil
 		},
@@ -75,12 +78,33 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 	return cmd
 }
 
+// defaultChannel is the channel the daemon delivers through when a profile
+// names none (internal/daemon's defaultChannel), so that check can say
+// what will actually happen.
+const defaultChannel = profile.ChannelDesktop
+
 // summary describes a valid profile in one line.
 func summary(p *profile.Profile, now time.Time) string {
 	n := len(plan.Days(p, now, 1))
 	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %s in the next 24 hours",
 		p.Path, p.Location, count(len(p.Exercises), "exercise session"), count(len(p.Medications), "medication"),
-		count(len(p.Customs), "custom reminder"), count(len(p.Channels), "channel"), count(n, "reminder"))
+		count(len(p.Customs), "custom reminder"), channels(p.Channels), count(n, "reminder"))
+}
+
+// channels names the channels reminders will go to.
+func channels(chs []profile.Channel) string {
+	if len(chs) == 0 {
+		return fmt.Sprintf("channel %s (the default, as none is set)", defaultChannel)
+	}
+	names := make([]string, len(chs))
+	for i, c := range chs {
+		names[i] = c.Name
+	}
+	noun := "channel "
+	if len(chs) > 1 {
+		noun = "channels "
+	}
+	return noun + strings.Join(names, ", ")
 }
 
 func count(n int, noun string) string {
