@@ -172,3 +172,16 @@ func TestCheckMissingProfileSuggestsTheSamePath(t *testing.T) {
 		t.Errorf("check after init: %d %s", code, errOut)
 	}
 }
+
+func TestVersionCommandAndFlag(t *testing.T) {
+	code, byCommand, errOut := run(t, "version")
+	if code != 0 || !strings.HasPrefix(byCommand, "crampd version ") || !strings.Contains(byCommand, "\nbuilt with go") || errOut != "" {
+		t.Fatalf("crampd version: exit %d\n%s%s", code, byCommand, errOut)
+	}
+	for _, flag := range []string{"--version", "-v"} {
+		code, byFlag, _ := run(t, flag)
+		if code != 0 || byFlag != byCommand {
+			t.Errorf("crampd %s: exit %d\n%s\nwant what crampd version prints:\n%s", flag, code, byFlag, byCommand)
+		}
+	}
+}
