@@ -332,6 +332,7 @@ func TestEveryIsRefusedWithTheMatchingCron(t *testing.T) {
 		{name: "a day", spec: "@every 24h", want: `write it as the cron expression "0 0 * * *"`},
 		{name: "ninety minutes cannot be said", spec: "@every 90m", want: "@every is not supported, and no cron expression fires every 1h30m; write the times you want as one"},
 		{name: "seven minutes cannot be said", spec: "@every 7m", want: "no cron expression fires every 7m"},
+		{name: "a round number of minutes keeps its zero", spec: "@every 50m", want: "no cron expression fires every 50m;"},
 		{name: "five hours cannot be said", spec: "@every 5h", want: "no cron expression fires every 5h"},
 		{name: "two days cannot be said", spec: "@every 48h", want: "no cron expression fires every 2d"},
 		{name: "not a duration", spec: "@every often", want: "@every is not supported; write the times as a cron expression"},
