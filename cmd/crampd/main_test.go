@@ -28,7 +28,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	bin = filepath.Join(dir, "crampd")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	// -buildvcs=auto overrides a GOFLAGS=-buildvcs=false in the
+	// environment, so the binary records its commit as a release would.
+	if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", bin, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build crampd: %v\n%s", err, out)
 		os.Exit(1)
 	}
@@ -414,5 +416,34 @@ func TestCompletionsAndHelp(t *testing.T) {
 				t.Errorf("%v lacks %q:\n%s", tt.args, w, r.stdout)
 			}
 		}
+	}
+}
+
+// TestVersionNamesTheCommit checks that the built binary reports the commit
+// it was built from, as the go command recorded it.
+func TestVersionNamesTheCommit(t *testing.T) {
+	top, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		t.Skipf("not in a git checkout, so there is no commit to compare: %v", err)
+	}
+	// The go command records a commit only where .git is a directory, not
+	// in a linked worktree, whose .git is a file.
+	if fi, err := os.Stat(filepath.Join(strings.TrimSpace(string(top)), ".git")); err != nil || !fi.IsDir() {
+		t.Skip("this checkout's .git is not a directory (a git worktree), where the go command records no commit")
+	}
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	byCommand, byFlag := e.run("version"), e.run("--version")
+	if byCommand.code != 0 || byFlag.code != 0 || byCommand.stdout != byFlag.stdout {
+		t.Fatalf("version: %+v\n--version: %+v", byCommand, byFlag)
+	}
+	if want := "\ncommit " + strings.TrimSpace(string(head)) + " of "; !strings.Contains(byCommand.stdout, want) {
+		t.Errorf("crampd version says:\n%s\nwant a line starting %q", byCommand.stdout, strings.TrimPrefix(want, "\n"))
+	}
+	if !strings.HasPrefix(byCommand.stdout, "crampd version v") {
+		t.Errorf("crampd version names no module version:\n%s", byCommand.stdout)
 	}
 }

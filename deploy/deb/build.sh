@@ -43,17 +43,52 @@ trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
 
 # dpkg-deb takes modes from the tree; pin them instead of trusting the umask.
-install -d -m 0755 "$root"/{DEBIAN,usr/bin,usr/lib/systemd/user,usr/lib/systemd/system,usr/share/doc/crampd} \
+install -d -m 0755 "$root"/{DEBIAN,usr/bin,usr/lib/systemd/user,usr/lib/systemd/system,usr/share/doc/crampd,usr/share/man/man1} \
   "$root"/usr/share/{bash-completion/completions,zsh/vendor-completions,fish/vendor_completions.d}
 
+# -buildvcs=auto records the commit for `crampd version` even where
+# GOFLAGS turns that off.
 CGO_ENABLED=${CGO_ENABLED:-0} GOOS=linux GOARCH=$goarch \
-  go build -trimpath -ldflags='-s -w' -o "$root/usr/bin/crampd" ./cmd/crampd
+  go build -trimpath -buildvcs=auto -ldflags='-s -w' -o "$root/usr/bin/crampd" ./cmd/crampd
 chmod 0755 "$root/usr/bin/crampd"
 
 # Both units already run /usr/bin/crampd, where the package puts it.
 install -m 0644 deploy/systemd/crampd.service "$root/usr/lib/systemd/user/crampd.service"
 install -m 0644 deploy/systemd/system/crampd.service "$root/usr/lib/systemd/system/crampd.service"
 install -m 0644 README.md config/example.toml config/reference.toml "$root/usr/share/doc/crampd/"
+
+# The copyright file in Debian's machine-readable format (DEP-5), with the
+# license text from LICENSE: one leading space per line, "." for a blank
+# line, and LICENSE's own leading blank line dropped.
+{
+  cat <<EOF
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: crampd
+Upstream-Contact: ${DEB_MAINTAINER:-crampd maintainers <maintainers@crampd.invalid>}
+Source: https://github.com/crampd/crampd
+Comment: /usr/bin/crampd is a static Go binary: it also holds the Go
+ modules listed in the source's go.mod, each under its own license.
+
+Files: *
+Copyright: crampd contributors
+License: Apache-2.0
+
+License: Apache-2.0
+EOF
+  sed -e '/./,$!d' -e 's/^$/./' -e 's/^/ /' LICENSE
+} >"$root/usr/share/doc/crampd/copyright"
+chmod 0644 "$root/usr/share/doc/crampd/copyright"
+
+# Man pages come from the command tree, like the completions below. They
+# are dated by the commit, so that one commit builds one package.
+if [[ -z ${SOURCE_DATE_EPOCH:-} ]] && git rev-parse -q --verify HEAD >/dev/null 2>&1; then
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+fi
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0} go run ./internal/cli/mangen -version "$version" "$tmp/man"
+for page in "$tmp"/man/*.1; do
+  gzip -9n <"$page" >"$root/usr/share/man/man1/$(basename "$page").gz"
+done
+chmod 0644 "$root"/usr/share/man/man1/*.1.gz
 
 # Completions come from the command tree itself, so they never drift from
 # the flags. Cross builds cannot run the target binary: use a host build.

@@ -25,6 +25,10 @@ expected=(
   "./usr/share/doc/crampd/README.md -rw-r--r--"
   "./usr/share/doc/crampd/example.toml -rw-r--r--"
   "./usr/share/doc/crampd/reference.toml -rw-r--r--"
+  "./usr/share/doc/crampd/copyright -rw-r--r--"
+  "./usr/share/man/man1/crampd.1.gz -rw-r--r--"
+  "./usr/share/man/man1/crampd-plan.1.gz -rw-r--r--"
+  "./usr/share/man/man1/crampd-cramp-log.1.gz -rw-r--r--"
   "./usr/share/bash-completion/completions/crampd -rw-r--r--"
   "./usr/share/zsh/vendor-completions/_crampd -rw-r--r--"
   "./usr/share/fish/vendor_completions.d/crampd.fish -rw-r--r--"
@@ -66,6 +70,37 @@ same deploy/systemd/system/crampd.service "$x/usr/lib/systemd/system/crampd.serv
 same README.md "$x/usr/share/doc/crampd/README.md"
 same config/example.toml "$x/usr/share/doc/crampd/example.toml"
 same config/reference.toml "$x/usr/share/doc/crampd/reference.toml"
+# The copyright file: the DEP-5 header, every file under Apache-2.0, and
+# that license's text exactly as LICENSE has it.
+copyright=$x/usr/share/doc/crampd/copyright
+head -1 "$copyright" | grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' &&
+  ok "copyright is machine-readable (DEP-5)" || bad "copyright does not start with the DEP-5 Format: line"
+awk 'BEGIN { RS = "" } /(^|\n)Files: \*\n/ && /\nCopyright: [^\n]/ && /\nLicense: Apache-2.0(\n|$)/ { found = 1 } END { exit !found }' "$copyright" &&
+  ok "copyright: Files: * is Apache-2.0" || bad "copyright has no Files: * paragraph with a Copyright: and License: Apache-2.0"
+# The stand-alone License: paragraph is the last; its lines after the
+# first are the text.
+license_text=$(awk 'BEGIN { RS = "" } END { print }' "$copyright" | sed -e '1d' -e 's/^ //' -e 's/^\.$//')
+if awk 'BEGIN { RS = "" } END { exit $0 !~ /^License: Apache-2.0\n/ }' "$copyright" &&
+  [[ $license_text == "$(sed '/./,$!d' LICENSE)" ]]; then
+  ok "copyright holds the text of LICENSE"
+else
+  bad "copyright's last paragraph is not License: Apache-2.0 with the text of LICENSE"
+fi
+# Man pages: gzipped troff for crampd and each subcommand.
+for page in crampd crampd-plan crampd-cramp-log; do
+  title=$(tr 'a-z' 'A-Z' <<<"$page")
+  f=$x/usr/share/man/man1/$page.1.gz
+  if gzip -t "$f" 2>/dev/null && zcat "$f" | grep -qF ".TH \"$title\" \"1\""; then
+    ok "man page $page(1)"
+  else
+    bad "man page $page(1) is not a gzipped troff page titled $title"
+  fi
+done
+zcat "$x/usr/share/man/man1/crampd-plan.1.gz" | grep -qF -- '--no-alarms' &&
+  ok "crampd-plan(1) has the plan command's flags" || bad "crampd-plan(1) lacks --no-alarms"
+if command -v man >/dev/null; then
+  MANPATH=$x/usr/share/man man -w 'crampd(1)' >/dev/null 2>&1 && ok "man finds crampd(1)" || bad "man cannot find crampd(1) in the package"
+fi
 for u in user system; do
   grep -q '^ExecStart=/usr/bin/crampd run' "$x/usr/lib/systemd/$u/crampd.service" &&
     ok "$u unit runs /usr/bin/crampd" || bad "$u unit does not run /usr/bin/crampd"

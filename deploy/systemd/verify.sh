@@ -36,6 +36,8 @@ if [[ -z $analyze ]]; then
 fi
 # verify checks every Exec line, and both units reload with /bin/kill.
 need /bin/kill procps "the units' ExecReload= runs it"
+# verify also asks man for each man: page in Documentation=.
+need /usr/bin/man man-db "systemd-analyze verify looks up the units' man:crampd(1) with it"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -46,6 +48,11 @@ if [[ -z $bin ]]; then
   go build -o "$bin" ./cmd/crampd
 fi
 [[ -x $bin && $bin == /* ]] || die "CRAMPD_BIN must be an absolute path to an executable, got '$bin'"
+
+# The units name man:crampd(1), which the Debian package installs; verify
+# finds it through MANPATH in pages made from this tree.
+go run ./internal/cli/mangen "$tmp/man/man1" >/dev/null
+export MANPATH=$tmp/man
 
 # copy UNIT NAME: the unit as NAME under $tmp/NAME-dir, running $bin. The
 # file keeps the name crampd.service, which systemd-analyze reports on.

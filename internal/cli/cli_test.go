@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +111,77 @@ func TestPlanTableAndJSON(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "plan", "--from", "yesterday"); code != 2 || !strings.Contains(errOut, "RFC 3339") {
 		t.Fatalf("bad --from: %d %s", code, errOut)
+	}
+}
+
+func TestCheckSummary(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name, profile string
+		wantOut       string // in the summary line
+		wantErr       string // the whole of stderr
+	}{
+		{
+			// The daemon delivers through the desktop when no channel is
+			// set; "0 channels" would say nothing would be sent.
+			name: "empty profile", profile: "",
+			wantOut: "0 custom reminders, channel desktop (the default, as none is set);",
+		},
+		{
+			name: "one channel", profile: "[[channel]]\ntype = \"stdout\"\n",
+			wantOut: "0 custom reminders, channel stdout;",
+		},
+		{
+			name: "two channels", profile: "[[channel]]\ntype = \"stdout\"\n[[channel]]\ntype = \"desktop\"\nname = \"screen\"\n",
+			wantOut: "0 custom reminders, channels stdout, screen;",
+		},
+		{
+			name: "a warning is shown and the profile passes", profile: "[[custom]]\nname = \"c\"\ntitle = \"t\"\ncron = \"0 */90 * * *\"\n",
+			wantOut: "1 custom reminder, channel desktop",
+			wantErr: "P:4:8: custom[1].cron: warning: \"*/90\" steps by 90, past the end of the hour field's range 0-23, so it matches only hour 0\n",
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, fmt.Sprintf("p%d.toml", i))
+			if err := os.WriteFile(path, []byte(tt.profile), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			code, out, errOut := run(t, "check", "--profile", path)
+			if code != 0 || !strings.HasPrefix(out, path+": ok: ") || !strings.Contains(out, tt.wantOut) {
+				t.Errorf("check: exit %d, stdout %q; want it to say %q", code, out, tt.wantOut)
+			}
+			if want := strings.ReplaceAll(tt.wantErr, "P:", path+":"); errOut != want {
+				t.Errorf("stderr = %q, want %q", errOut, want)
+			}
+		})
+	}
+}
+
+func TestCheckMissingProfileSuggestsTheSamePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "legs.toml")
+	code, _, errOut := run(t, "check", "--profile", path)
+	if want := path + ": no such file (create one with `crampd init --profile " + path + "`)\n"; code != 1 || errOut != want {
+		t.Errorf("check: exit %d, stderr %q, want %q", code, errOut, want)
+	}
+	// The suggested command does create it.
+	if code, _, errOut := run(t, "init", "--profile", path); code != 0 {
+		t.Fatalf("init: %d %s", code, errOut)
+	}
+	if code, _, errOut := run(t, "check", "--profile", path); code != 0 {
+		t.Errorf("check after init: %d %s", code, errOut)
+	}
+}
+
+func TestVersionCommandAndFlag(t *testing.T) {
+	code, byCommand, errOut := run(t, "version")
+	if code != 0 || !strings.HasPrefix(byCommand, "crampd version ") || !strings.Contains(byCommand, "\nbuilt with go") || errOut != "" {
+		t.Fatalf("crampd version: exit %d\n%s%s", code, byCommand, errOut)
+	}
+	for _, flag := range []string{"--version", "-v"} {
+		code, byFlag, _ := run(t, flag)
+		if code != 0 || byFlag != byCommand {
+			t.Errorf("crampd %s: exit %d\n%s\nwant what crampd version prints:\n%s", flag, code, byFlag, byCommand)
+		}
 	}
 }

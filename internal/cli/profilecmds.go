@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -66,6 +67,9 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 			if err := p.CheckSecrets(env.Getenv); err != nil {
 				return fail(exitProblem, err)
 			}
+			for _, w := range p.Warnings {
+				fmt.Fprintln(env.Stderr, w)
+			}
 			fmt.Fprintln(env.Stdout, summary(p, env.Clock.Now()))
 			return nil
 		},
@@ -79,7 +83,24 @@ func summary(p *profile.Profile, now time.Time) string {
 	n := len(plan.Days(p, now, 1))
 	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %s in the next 24 hours",
 		p.Path, p.Location, count(len(p.Exercises), "exercise session"), count(len(p.Medications), "medication"),
-		count(len(p.Customs), "custom reminder"), count(len(p.Channels), "channel"), count(n, "reminder"))
+		count(len(p.Customs), "custom reminder"), channels(p), count(n, "reminder"))
+}
+
+// channels names the channels reminders will go to.
+func channels(p *profile.Profile) string {
+	chs := p.ChannelsInUse()
+	if len(p.Channels) == 0 && len(chs) == 1 {
+		return fmt.Sprintf("channel %s (the default, as none is set)", chs[0].Name)
+	}
+	names := make([]string, len(chs))
+	for i, c := range chs {
+		names[i] = c.Name
+	}
+	noun := "channel "
+	if len(chs) > 1 {
+		noun = "channels "
+	}
+	return noun + strings.Join(names, ", ")
 }
 
 func count(n int, noun string) string {
@@ -91,36 +112,38 @@ func count(n int, noun string) string {
 
 func newPlanCmd(env Env) *cobra.Command {
 	var (
-		path   string
-		from   string
-		days   int
-		asJSON bool
-		asICS  bool
+		path     string
+		from     string
+		days     int
+		asJSON   bool
+		asICS    bool
+		noAlarms bool
 	)
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "List the reminders a profile yields",
 		Long: `Plan lists the reminders the profile yields in [from, from + days), in time
 order: a table grouped by day, or with --json one JSON array of objects with
-id, kind, rule, at (RFC 3339), title, body and why. The daemon fires exactly
-these occurrences.
+id, kind, rule, at (RFC 3339), title, body and why ([] when there are none).
+The daemon fires exactly these occurrences. --from takes an RFC 3339 time or
+a date (2027-03-14, midnight in the profile's zone); it defaults to now.
 
 With --ics it prints an iCalendar (RFC 5545) file instead, to import into a
 phone or desktop calendar: one event per reminder, at its wall time in the
 profile's zone, with the occurrence id as the event UID so that importing a
-later plan updates events rather than duplicating them.`,
+later plan updates events rather than duplicating them. Each event has an
+alarm at its start, so the calendar alerts too; --no-alarms leaves them out.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON && asICS {
 				return fail(exitUsage, errors.New("crampd plan: --json and --ics cannot be used together; choose one output"))
 			}
-			start := env.Clock.Now()
-			if from != "" {
-				var err error
-				start, err = time.Parse(time.RFC3339, from)
-				if err != nil {
-					return fail(exitUsage, fmt.Errorf("crampd plan: --from %q is not an RFC 3339 time like 2027-03-14T00:00:00-05:00", from))
-				}
+			if noAlarms && !asICS {
+				return fail(exitUsage, errors.New("crampd plan: --no-alarms only applies to --ics"))
+			}
+			start, isDate, err := parseFrom(from, env.Clock.Now())
+			if err != nil {
+				return fail(exitUsage, fmt.Errorf("crampd plan: %w", err))
 			}
 			if days < 1 || days > plan.MaxDays {
 				return fail(exitUsage, fmt.Errorf("crampd plan: --days must be between 1 and %d", plan.MaxDays))
@@ -128,6 +151,10 @@ later plan updates events rather than duplicating them.`,
 			p, err := loadProfile(profilePath(path, env))
 			if err != nil {
 				return err
+			}
+			if isDate {
+				// Midnight in the profile's zone, which is known only now.
+				start = plan.Resolve(p.Location, start.Year(), start.Month(), start.Day(), 0, 0, 0)
 			}
 			occs, err := plan.Limited(p, start, days, plan.MaxOccurrences)
 			if err != nil {
@@ -137,7 +164,7 @@ later plan updates events rather than duplicating them.`,
 				return writeJSON(env.Stdout, occs)
 			}
 			if asICS {
-				if err := ics.Write(env.Stdout, p.Location, occs, env.Clock.Now()); err != nil {
+				if err := ics.Write(env.Stdout, p.Location, occs, env.Clock.Now(), ics.Options{NoAlarms: noAlarms}); err != nil {
 					return fail(exitProblem, fmt.Errorf("crampd plan: %w", err))
 				}
 				return nil
@@ -147,15 +174,36 @@ later plan updates events rather than duplicating them.`,
 		},
 	}
 	profileFlag(cmd, &path)
-	cmd.Flags().StringVar(&from, "from", "", "start of the window, RFC 3339 (default now)")
+	cmd.Flags().StringVar(&from, "from", "", "start of the window: an RFC 3339 time, or a date for midnight in the profile's zone (default now)")
 	cmd.Flags().IntVar(&days, "days", 1, "length of the window in days")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&asICS, "ics", false, "print an iCalendar (.ics) file")
+	cmd.Flags().BoolVar(&noAlarms, "no-alarms", false, "with --ics, leave out the alarm on each event")
 	return cmd
 }
 
-// writeJSON prints v as indented JSON; an empty slice prints [].
+// parseFrom reads plan's --from: empty means now, and an RFC 3339 time is
+// that instant. A date (YYYY-MM-DD) is returned as its midnight in UTC with
+// isDate set, for the caller to move into the profile's zone.
+func parseFrom(from string, now time.Time) (start time.Time, isDate bool, err error) {
+	if from == "" {
+		return now, false, nil
+	}
+	if t, err := time.Parse(time.RFC3339, from); err == nil {
+		return t, false, nil
+	}
+	if t, err := time.Parse(time.DateOnly, from); err == nil {
+		return t, true, nil
+	}
+	return time.Time{}, false, fmt.Errorf("--from %q is neither an RFC 3339 time like 2027-03-14T00:00:00-05:00 nor a date like 2027-03-14", from)
+}
+
+// writeJSON prints v as indented JSON. A nil slice prints [], not null: the
+// commands' help promises an array, and an empty list is still one.
 func writeJSON(w io.Writer, v any) error {
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.IsNil() {
+		v = reflect.MakeSlice(rv.Type(), 0, 0).Interface()
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

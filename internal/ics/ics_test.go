@@ -130,9 +130,10 @@ func TestWritePlans(t *testing.T) {
 			days:    3,
 			zone:    "America/New_York",
 			events: []wantEvent{
-				// 01:30 happens twice; the plan takes the first (EDT), and
-				// so does RFC 5545 for a TZID time.
-				{rule: "custom/Repeated hour", dtstart: "DTSTART;TZID=America/New_York:20271107T013000", at: "2027-11-07T05:30:00Z"},
+				// 01:30 happens twice; the plan takes the first (EDT). RFC
+				// 5545 would read a TZID time the same way, but khal and
+				// python-icalendar take the second, so it is written in UTC.
+				{rule: "custom/Repeated hour", dtstart: "DTSTART:20271107T053000Z", at: "2027-11-07T05:30:00Z"},
 				{rule: "custom/Repeated hour", dtstart: "DTSTART;TZID=America/New_York:20271108T013000", at: "2027-11-08T06:30:00Z"},
 			},
 			vtimezone: []string{
@@ -176,10 +177,10 @@ func TestWritePlans(t *testing.T) {
 			days:    3,
 			zone:    "Australia/Lord_Howe",
 			events: []wantEvent{
-				// 01:45 happens twice; both the plan and RFC 5545 mean the
-				// first, at +11.
-				{rule: "medication/Thyroid/01:45", dtstart: "DTSTART;TZID=Australia/Lord_Howe:20270404T014500", at: "2027-04-03T14:45:00Z"},
-				{rule: "custom/Every ten minutes", dtstart: "DTSTART;TZID=Australia/Lord_Howe:20270404T015000", at: "2027-04-03T14:50:00Z"},
+				// 01:45 happens twice; the plan means the first, at +11,
+				// and says so in UTC.
+				{rule: "medication/Thyroid/01:45", dtstart: "DTSTART:20270403T144500Z", at: "2027-04-03T14:45:00Z"},
+				{rule: "custom/Every ten minutes", dtstart: "DTSTART:20270403T145000Z", at: "2027-04-03T14:50:00Z"},
 				{rule: "medication/Thyroid/01:45", dtstart: "DTSTART;TZID=Australia/Lord_Howe:20270405T014500", at: "2027-04-04T15:15:00Z"},
 			},
 			vtimezone: []string{
@@ -230,7 +231,7 @@ func TestWritePlans(t *testing.T) {
 				t.Fatal("the plan is empty; the test would check nothing")
 			}
 			var buf bytes.Buffer
-			if err := ics.Write(&buf, p.Location, occs, stamp); err != nil {
+			if err := ics.Write(&buf, p.Location, occs, stamp, ics.Options{}); err != nil {
 				t.Fatalf("Write: %v", err)
 			}
 			out := buf.Bytes()
@@ -364,11 +365,47 @@ func checkCalendar(t *testing.T, cal *ical.Calendar, zone string) {
 			t.Errorf("%s = %q, want %q", name, got, want)
 		}
 	}
-	if len(cal.Children) > 0 {
-		if err := ical.NewEncoder(io.Discard).Encode(cal); err != nil {
-			t.Errorf("go-ical rejects the calendar's structure: %v", err)
-		}
+	// The encoder also refuses a calendar with no component, which RFC
+	// 5545 forbids.
+	if err := ical.NewEncoder(io.Discard).Encode(cal); err != nil {
+		t.Errorf("go-ical rejects the calendar's structure: %v", err)
 	}
+}
+
+// checkAlarm checks that ev carries exactly one display alarm at its start,
+// showing the reminder's title.
+func checkAlarm(t *testing.T, ev ical.Event, o domain.Occurrence) {
+	t.Helper()
+	if len(ev.Children) != 1 || ev.Children[0].Name != ical.CompAlarm {
+		t.Errorf("event %s has components %v, want one VALARM", o.ID, componentNames(ev.Children))
+		return
+	}
+	alarm := ev.Children[0]
+	if got := text(t, alarm, "ACTION"); got != "DISPLAY" {
+		t.Errorf("event %s alarm ACTION = %q, want DISPLAY", o.ID, got)
+	}
+	if got := text(t, alarm, "DESCRIPTION"); got != o.Title {
+		t.Errorf("event %s alarm DESCRIPTION = %q, want the title %q", o.ID, got, o.Title)
+	}
+	trigger := alarm.Props.Get("TRIGGER")
+	if trigger == nil {
+		t.Errorf("event %s alarm has no TRIGGER", o.ID)
+		return
+	}
+	if rel := trigger.Params.Get("RELATED"); rel != "" && rel != "START" {
+		t.Errorf("event %s alarm is RELATED=%s, want the start", o.ID, rel)
+	}
+	if d, err := trigger.Duration(); err != nil || d != 0 {
+		t.Errorf("event %s alarm TRIGGER = %q (%v, %v), want the event's start", o.ID, trigger.Value, d, err)
+	}
+}
+
+func componentNames(cs []*ical.Component) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.Name)
+	}
+	return out
 }
 
 // checkEvents checks one event per occurrence, in order, carrying its ID,
@@ -406,6 +443,7 @@ func checkEvents(t *testing.T, cal *ical.Calendar, loc *time.Location, occs []do
 		if got := text(t, ev.Component, "TRANSP"); got != "TRANSPARENT" {
 			t.Errorf("event %s TRANSP = %q", o.ID, got)
 		}
+		checkAlarm(t, ev, o)
 		if got := resolveStart(t, ev, tzs); !got.Equal(o.At) {
 			t.Errorf("event %s (%s) starts at %s by RFC 5545, want %s", o.ID, o.Rule,
 				got.UTC().Format(time.RFC3339), o.At.UTC().Format(time.RFC3339))
@@ -535,11 +573,20 @@ func resolveStart(t *testing.T, ev ical.Event, tzs map[string][]tzRule) time.Tim
 		t.Fatal(err)
 	}
 	var best time.Time
+	matches := 0
 	for _, off := range offsets(rules) {
 		u := wall.Add(-time.Duration(off) * time.Second)
-		if offsetAt(rules, u) == off && (best.IsZero() || u.Before(best)) {
-			best = u
+		if offsetAt(rules, u) == off {
+			matches++
+			if best.IsZero() || u.Before(best) {
+				best = u
+			}
 		}
+	}
+	if matches > 1 {
+		// RFC 5545 picks the first, but khal and python-icalendar pick the
+		// second: such a time must be written in UTC.
+		t.Errorf("DTSTART %s;TZID=%s names %d instants of its zone", p.Value, tzid, matches)
 	}
 	if !best.IsZero() {
 		return best
@@ -642,7 +689,7 @@ func TestWriteTexts(t *testing.T) {
 				Rule: "custom/x", At: at, Title: tt.title, Body: tt.body, Why: tt.why,
 			}
 			var buf bytes.Buffer
-			if err := ics.Write(&buf, loc, []domain.Occurrence{o}, stamp); err != nil {
+			if err := ics.Write(&buf, loc, []domain.Occurrence{o}, stamp, ics.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			checkLines(t, buf.Bytes())
@@ -674,12 +721,15 @@ func TestWriteInstants(t *testing.T) {
 		at          string
 		wantDTSTART string
 	}{
-		{name: "first instance of a repeated hour uses TZID", zone: "America/New_York", at: "2027-11-07T05:30:00Z", wantDTSTART: "DTSTART;TZID=America/New_York:20271107T013000"},
-		{name: "second instance of a repeated hour falls back to UTC", zone: "America/New_York", at: "2027-11-07T06:30:00Z", wantDTSTART: "DTSTART:20271107T063000Z"},
+		{name: "first instance of a repeated hour is in UTC", zone: "America/New_York", at: "2027-11-07T05:30:00Z", wantDTSTART: "DTSTART:20271107T053000Z"},
+		{name: "start of the repeated hour, first time", zone: "America/New_York", at: "2027-11-07T05:00:00Z", wantDTSTART: "DTSTART:20271107T050000Z"},
+		{name: "just before the repeated hour", zone: "America/New_York", at: "2027-11-07T04:59:59Z", wantDTSTART: "DTSTART;TZID=America/New_York:20271107T005959"},
+		{name: "second instance of a repeated hour is in UTC", zone: "America/New_York", at: "2027-11-07T06:30:00Z", wantDTSTART: "DTSTART:20271107T063000Z"},
 		{name: "just after the repeated hour", zone: "America/New_York", at: "2027-11-07T07:00:00Z", wantDTSTART: "DTSTART;TZID=America/New_York:20271107T020000"},
 		{name: "lord howe second half-hour instance", zone: "Australia/Lord_Howe", at: "2027-04-03T15:15:00Z", wantDTSTART: "DTSTART:20270403T151500Z"},
 		{name: "lord howe start of the repeated half hour, second time", zone: "Australia/Lord_Howe", at: "2027-04-03T15:00:00Z", wantDTSTART: "DTSTART:20270403T150000Z"},
-		{name: "lord howe first half-hour instance", zone: "Australia/Lord_Howe", at: "2027-04-03T14:45:00Z", wantDTSTART: "DTSTART;TZID=Australia/Lord_Howe:20270404T014500"},
+		{name: "lord howe first half-hour instance", zone: "Australia/Lord_Howe", at: "2027-04-03T14:45:00Z", wantDTSTART: "DTSTART:20270403T144500Z"},
+		{name: "lord howe just before the repeated half hour", zone: "Australia/Lord_Howe", at: "2027-04-03T14:29:00Z", wantDTSTART: "DTSTART;TZID=Australia/Lord_Howe:20270404T012900"},
 		{name: "spring forward from the other side", zone: "America/New_York", at: "2027-03-14T07:00:00Z", wantDTSTART: "DTSTART;TZID=America/New_York:20270314T030000"},
 		{name: "an instant given in another zone", zone: "America/New_York", at: "2027-11-07T11:30:00+05:00", wantDTSTART: "DTSTART:20271107T063000Z"},
 	}
@@ -690,7 +740,7 @@ func TestWriteInstants(t *testing.T) {
 			o := domain.Occurrence{ID: domain.OccurrenceID(domain.KindCustom, "custom/x", at), Kind: domain.KindCustom,
 				Rule: "custom/x", At: at, Title: "t", Body: "b", Why: "w"}
 			var buf bytes.Buffer
-			if err := ics.Write(&buf, loc, []domain.Occurrence{o}, stamp); err != nil {
+			if err := ics.Write(&buf, loc, []domain.Occurrence{o}, stamp, ics.Options{}); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Contains(unfold(buf.Bytes()), tt.wantDTSTART) {
@@ -705,16 +755,82 @@ func TestWriteInstants(t *testing.T) {
 }
 
 func TestWriteEmpty(t *testing.T) {
-	var buf bytes.Buffer
-	if err := ics.Write(&buf, mustZone(t, "America/New_York"), nil, stamp); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		zone string
+		// observance is the one STANDARD or DAYLIGHT the calendar must
+		// define, unfolded.
+		observance string
+	}{
+		{
+			name: "new york", zone: "America/New_York",
+			observance: "BEGIN:STANDARD\r\nDTSTART:20261101T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nTZNAME:EST\r\nEND:STANDARD",
+		},
+		{
+			name: "utc", zone: "UTC",
+			observance: "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0000\r\nTZOFFSETTO:+0000\r\nTZNAME:UTC\r\nEND:STANDARD",
+		},
 	}
-	checkLines(t, buf.Bytes())
-	cal := decode(t, buf.Bytes())
-	if len(cal.Children) != 0 {
-		t.Errorf("an empty plan gave %d components", len(cal.Children))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := ics.Write(&buf, mustZone(t, tt.zone), nil, stamp, ics.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			checkLines(t, buf.Bytes())
+			cal := decode(t, buf.Bytes())
+			// RFC 5545 requires at least one component; the zone is it.
+			if names := componentNames(cal.Children); len(names) != 1 || names[0] != ical.CompTimezone {
+				t.Errorf("an empty plan gave components %v, want one VTIMEZONE", names)
+			}
+			if len(cal.Events()) != 0 {
+				t.Errorf("an empty plan gave %d events", len(cal.Events()))
+			}
+			checkCalendar(t, cal, tt.zone)
+			if rules := vtimezones(t, cal)[tt.zone]; len(rules) != 1 {
+				t.Errorf("VTIMEZONE %s has %d observances, want 1", tt.zone, len(rules))
+			}
+			if logical := strings.Join(unfold(buf.Bytes()), "\r\n"); !strings.Contains(logical, tt.observance) {
+				t.Errorf("calendar lacks observance\n%s\ngot:\n%s", tt.observance, vtimezoneText(logical))
+			}
+		})
 	}
-	checkCalendar(t, cal, "America/New_York")
+}
+
+func TestWriteWithoutAlarms(t *testing.T) {
+	p := testdataProfile("newyork")(t)
+	occs := plan.Days(p, mustTime(t, "2027-05-01T00:00:00-04:00"), 1)
+	if len(occs) == 0 {
+		t.Fatal("the plan is empty; the test would check nothing")
+	}
+	for _, tt := range []struct {
+		name     string
+		opts     ics.Options
+		noAlarms bool
+	}{
+		{name: "alarms by default", opts: ics.Options{}},
+		{name: "no alarms", opts: ics.Options{NoAlarms: true}, noAlarms: true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := ics.Write(&buf, p.Location, occs, stamp, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			cal := decode(t, buf.Bytes())
+			checkCalendar(t, cal, "America/New_York")
+			events := cal.Events()
+			if len(events) != len(occs) {
+				t.Fatalf("got %d events, want %d", len(events), len(occs))
+			}
+			for i, ev := range events {
+				if !tt.noAlarms {
+					checkAlarm(t, ev, occs[i])
+				} else if len(ev.Children) != 0 {
+					t.Errorf("event %s has components %v, want none", occs[i].ID, componentNames(ev.Children))
+				}
+			}
+		})
+	}
 }
 
 var errDiskFull = errors.New("disk full")
@@ -741,7 +857,7 @@ func TestWriteErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ics.Write(tt.w, tt.loc, tt.occs, stamp)
+			err := ics.Write(tt.w, tt.loc, tt.occs, stamp, ics.Options{})
 			if err == nil {
 				t.Fatal("Write succeeded")
 			}
@@ -764,7 +880,7 @@ func ExampleWrite() {
 		Title: "Drink some water", Body: "Have a glass of water, now.", Why: "Dehydration can bring on cramps.",
 	}
 	var buf bytes.Buffer
-	if err := ics.Write(&buf, loc, []domain.Occurrence{occ}, time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)); err != nil {
+	if err := ics.Write(&buf, loc, []domain.Occurrence{occ}, time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC), ics.Options{}); err != nil {
 		panic(err)
 	}
 	fmt.Print(strings.ReplaceAll(buf.String(), "\r\n", "\n"))
@@ -794,6 +910,11 @@ func ExampleWrite() {
 	//  .
 	// CATEGORIES:hydration
 	// TRANSP:TRANSPARENT
+	// BEGIN:VALARM
+	// ACTION:DISPLAY
+	// TRIGGER:PT0S
+	// DESCRIPTION:Drink some water
+	// END:VALARM
 	// END:VEVENT
 	// END:VCALENDAR
 }

@@ -345,6 +345,15 @@ func starterFor(scope Scope) (string, error) {
 		"[[channel]]\ntype = \"stdout\"          # the journal (journalctl -u crampd): a system service has no desktop\n", 1), nil
 }
 
+// starterOrigin says how the scope's starter profile relates to the one
+// `crampd init` writes, as starterFor makes it.
+func starterOrigin(scope Scope) string {
+	if scope == User {
+		return "`crampd init` writes the same"
+	}
+	return "what `crampd init` writes, but sending reminders to the journal (type = \"stdout\") instead of the desktop"
+}
+
 // createProfile writes the starter profile unless a profile exists; it
 // never overwrites one. It reports whether it wrote one.
 func (r *run) createProfile() (bool, error) {
@@ -368,8 +377,8 @@ func (r *run) createProfile() (bool, error) {
 		return false, fmt.Errorf("look for a profile: %w", err)
 	}
 	if r.DryRun {
-		r.say("Would write the starter profile %s (mode %04o, %d lines; `crampd init` writes the same).",
-			path, mode, strings.Count(text, "\n"))
+		r.say("Would write the starter profile %s (mode %04o, %d lines; %s).",
+			path, mode, strings.Count(text, "\n"), starterOrigin(r.Scope))
 		return true, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {

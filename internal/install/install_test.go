@@ -391,6 +391,18 @@ func TestDryRunChangesNothing(t *testing.T) {
 				if !installed && !strings.Contains(s, "Would write the starter profile "+o.ProfilePath) {
 					t.Errorf("dry-run install does not show the profile:\n%s", s)
 				}
+				// What the preview says about the starter must be true.
+				starter, err := starterFor(scope)
+				if err != nil {
+					t.Fatal(err)
+				}
+				claimsSame := strings.Contains(s, "`crampd init` writes the same")
+				if same := starter == profile.Starter; !installed && claimsSame != same {
+					t.Errorf("dry run says the starter is what `crampd init` writes: %v; it is: %v\n%s", claimsSame, same, s)
+				}
+				if !installed && scope == System && !strings.Contains(s, `instead of the desktop`) {
+					t.Errorf("dry run does not say how the system starter differs:\n%s", s)
+				}
 			})
 		}
 	}

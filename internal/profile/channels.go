@@ -130,7 +130,7 @@ func (d *decoder) channelType(t *table) (registry.Type, bool) {
 	typ, known := registry.Lookup(s)
 	if !known {
 		all := registry.Names()
-		d.errorf(t.child("type"), "unknown channel type %q (want one of %s)%s", s, strings.Join(all, ", "), hint(s, all))
+		d.errorf(t.child("type"), "unknown channel type %q%s", s, wantHint("want one of "+strings.Join(all, ", "), s, all))
 	}
 	return typ, known
 }
@@ -143,7 +143,7 @@ func (d *decoder) channelKinds(t *table, typ registry.Type, known bool) []domain
 	for i, s := range kinds {
 		k, err := domain.ParseKind(s)
 		if err != nil {
-			d.errorf(paths[i], "unknown kind %q (want one of %s)%s", s, domain.KindList(), hint(s, names(domain.Kinds())))
+			d.errorf(paths[i], "unknown kind %q%s", s, wantHint("want one of "+domain.KindList(), s, names(domain.Kinds())))
 			continue
 		}
 		if known && !typ.Takes(k) {
@@ -154,7 +154,7 @@ func (d *decoder) channelKinds(t *table, typ registry.Type, known bool) []domain
 			out = append(out, k)
 		}
 	}
-	if t.has("kinds") && len(kinds) == 0 && len(paths) == 0 {
+	if t.emptyList("kinds") {
 		d.errorf(t.child("kinds"), "an empty kinds list would send nothing; leave kinds out to receive every kind")
 	}
 	if out == nil && known && typ.Kinds != nil {

@@ -245,7 +245,7 @@ topik = "x"
 	if !slices.Equal(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if got := parseProblems(t, "[[channel]]\ntype = \"webhok\"\n"); len(got) != 1 || !strings.Contains(got[0], "(want one of stdout, desktop, webhook, ntfy, pager)") {
+	if got := parseProblems(t, "[[channel]]\ntype = \"webhok\"\n"); len(got) != 1 || !strings.Contains(got[0], "(want one of stdout, desktop, webhook, ntfy, pager; did you mean \"webhook\"?)") {
 		t.Errorf("unknown type lists %q, want every registered type", got)
 	}
 }

@@ -18,6 +18,7 @@ type decoder struct {
 	probs []Problem
 	// typeKeys caches the keys each channel type reads, for messages.
 	typeKeys map[string][]string
+	warns    []Problem
 }
 
 // problem records msg against the value at path (or the key, for keys that
@@ -26,6 +27,15 @@ func (d *decoder) problem(path string, atKey bool, format string, args ...any) {
 	p := d.locate(path, atKey)
 	p.Msg = fmt.Sprintf(format, args...)
 	d.probs = append(d.probs, p)
+}
+
+// warnf records a warning against the value at path: something the
+// profile may say but probably does not mean.
+func (d *decoder) warnf(path, format string, args ...any) {
+	w := d.locate(path, false)
+	w.Msg = fmt.Sprintf(format, args...)
+	w.Warning = true
+	d.warns = append(d.warns, w)
 }
 
 // locate returns a problem without a message placed at the value at path
@@ -110,6 +120,13 @@ func (t *table) get(key string) (any, bool) {
 // forget marks key as handled without reading it, for keys that are reported
 // with their own message.
 func (t *table) forget(key string) { t.asked = append(t.asked, key) }
+
+// emptyList reports whether key holds an array with nothing in it, as
+// opposed to one whose elements are wrong, which are reported one by one.
+func (t *table) emptyList(key string) bool {
+	raw, isList := t.m[key].([]any)
+	return isList && len(raw) == 0
+}
 
 // has reports whether key is present, without marking it as read.
 func (t *table) has(key string) bool {
@@ -316,11 +333,14 @@ func fmtDuration(d time.Duration) string {
 	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
 	}
+	// Drop only zero units after a larger one: "1h30m0s" is "1h30m", and
+	// "30m0s" must not lose its own zero.
 	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	s = strings.TrimSuffix(s, "0m")
-	if s == "" {
-		return "0s"
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
 }

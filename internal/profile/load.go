@@ -1,16 +1,20 @@
 package profile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/bits"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // profiles name IANA zones; do not depend on the host's copy
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
@@ -28,6 +32,16 @@ const (
 	// far above any personal plan and keeps a typo in a cron spec ("*" in
 	// the seconds field) from flooding the daemon.
 	MaxPerDay = 50_000
+)
+
+// Limits, in bytes, on a custom reminder's texts. A notification's text is
+// its message, a blank line and its why, and all of it must fit in one ntfy
+// message (4,096 bytes; a longer one becomes a file attachment, or is
+// refused); the title is a notification's one line.
+const (
+	MaxTitle   = 250
+	MaxMessage = 3000
+	MaxWhy     = 800
 )
 
 // CronParser parses custom reminders' cron specs with the options gocron
@@ -97,7 +111,7 @@ func readProfile(path string) ([]byte, string) {
 	case errors.As(err, &nr):
 		return nil, nr.Error() + "; crampd reads a profile only from a plain file"
 	case err != nil:
-		return nil, describeOpenError(err)
+		return nil, describeOpenError(path, err)
 	}
 	defer f.Close()
 	// Read one byte past the limit to tell "exactly 1 MiB" from "more":
@@ -109,14 +123,41 @@ func readProfile(path string) ([]byte, string) {
 	return data, ""
 }
 
-func describeOpenError(err error) string {
+// describeOpenError says why path cannot be opened. The problem already
+// starts with the path, so the error's own copy of it is left out.
+func describeOpenError(path string, err error) string {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return "no such file (create one with `crampd init`)"
+		init := "crampd init"
+		if path != DefaultPath() {
+			init += " --profile " + shellQuote(path)
+		}
+		return "no such file (create one with `" + init + "`)"
 	case errors.Is(err, os.ErrPermission):
 		return "permission denied"
 	}
+	return withoutPath(err)
+}
+
+// withoutPath returns err's message without the "op path: " a
+// *fs.PathError puts in front.
+func withoutPath(err error) string {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		return pe.Err.Error()
+	}
 	return err.Error()
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but the
+// characters paths are usually made of, so a suggested command can be
+// pasted as it is.
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+,:@%=", r))
+	}) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Parse validates a profile held in memory; path is used in messages and to
@@ -136,18 +177,22 @@ func Parse(path string, data []byte) (p *Profile, err error) {
 	d := &decoder{file: path, pos: indexPositions(string(data))}
 	p = d.profile(path, d.root(raw))
 	if len(d.probs) > 0 {
-		slices.SortStableFunc(d.probs, byPosition)
+		sortProblems(d.probs)
 		return nil, &Error{Problems: d.probs}
 	}
+	sortProblems(d.warns)
+	p.Warnings = d.warns
 	return p, nil
 }
 
-// byPosition orders problems as they appear in the file.
-func byPosition(a, b Problem) int {
-	if a.Pos.Line != b.Pos.Line {
-		return a.Pos.Line - b.Pos.Line
-	}
-	return a.Pos.Col - b.Pos.Col
+// sortProblems puts problems in file order.
+func sortProblems(probs []Problem) {
+	slices.SortStableFunc(probs, func(a, b Problem) int {
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Col - b.Pos.Col
+	})
 }
 
 // decodeTOML parses data, turning a syntax error into a located problem.
@@ -168,9 +213,21 @@ func decodeTOML(data []byte, raw *map[string]any) (prob *Problem) {
 		if pe.Usage != "" {
 			msg += " (" + strings.Join(strings.Fields(pe.Usage), " ") + ")"
 		}
-		return &Problem{Pos: Pos{Line: pe.Position.Line, Col: pe.Position.Col}, Msg: "TOML syntax: " + msg}
+		return &Problem{Pos: posAt(data, pe.Position.Start), Msg: "TOML syntax: " + msg}
 	}
 	return &Problem{Msg: "TOML: " + err.Error()}
+}
+
+// posAt returns the line and column of byte offset off in data, counting
+// columns in characters like the key index does. The parser's own line is
+// one too far when the offending character is a line's newline (an
+// unclosed "[sleep" on line 1 is on line 1, not 2:7), and its column
+// counts bytes.
+func posAt(data []byte, off int) Pos {
+	off = min(max(off, 0), len(data))
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	lineStart := bytes.LastIndexByte(data[:off], '\n') + 1
+	return Pos{Line: line, Col: 1 + utf8.RuneCount(data[lineStart:off])}
 }
 
 func (d *decoder) profile(path string, root *table) *Profile {
@@ -191,7 +248,7 @@ func (d *decoder) profile(path string, root *table) *Profile {
 		if c, ok := oneOf(Climates(), s); ok {
 			p.Climate = c
 		} else {
-			d.errorf(climate.child("kind"), "unknown climate %q (want one of %s)%s", s, joinNames(Climates()), hint(s, names(Climates())))
+			d.errorf(climate.child("kind"), "unknown climate %q%s", s, wantHint("want one of "+joinNames(Climates()), s, names(Climates())))
 		}
 	}
 	climate.finish()
@@ -205,7 +262,7 @@ func (d *decoder) profile(path string, root *table) *Profile {
 	for i, a := range avoid {
 		n := advice.NormalizeFood(a)
 		if !slices.Contains(known, n) {
-			d.errorf(paths[i], "unknown food %q (crampd knows %s)%s", a, strings.Join(known, ", "), hint(n, known))
+			d.errorf(paths[i], "unknown food %q%s", a, wantHint("crampd knows "+strings.Join(known, ", "), n, known))
 			continue
 		}
 		p.Diet.Avoid = append(p.Diet.Avoid, n)
@@ -365,13 +422,13 @@ func (d *decoder) days(t *table, key string, def Days) Days {
 			}
 			if w < 0 {
 				all := append(slices.Clone(weekdayNames), "daily", "weekdays", "weekends")
-				d.errorf(paths[i], "unknown day %q (want mon..sun, daily, weekdays or weekends)%s", v, hint(s, all))
+				d.errorf(paths[i], "unknown day %q%s", v, wantHint("want mon..sun, daily, weekdays or weekends", s, all))
 				continue
 			}
 			out[w] = true
 		}
 	}
-	if raw, isList := t.m[key].([]any); isList && len(raw) == 0 {
+	if t.emptyList(key) {
 		d.errorf(t.child(key), "no days given")
 	}
 	return out
@@ -438,7 +495,7 @@ func (d *decoder) exercises(root *table) []Exercise {
 			if in, ok := oneOf(all, s); ok {
 				e.Intensity = in
 			} else {
-				d.errorf(t.child("intensity"), "unknown intensity %q (want one of %s)%s", s, joinNames(all), hint(s, names(all)))
+				d.errorf(t.child("intensity"), "unknown intensity %q%s", s, wantHint("want one of "+joinNames(all), s, names(all)))
 			}
 		}
 		t.finish()
@@ -455,7 +512,8 @@ func (d *decoder) medications(root *table) []Medication {
 		m.Name = d.uniqueName(t, seen, "medication", "medication name")
 		if t.need("times", `dose times (times = ["09:00"])`) {
 			m.Times = d.clocks(t, "times", nil)
-			if len(m.Times) == 0 {
+			// Times that are there but wrong have their own problems.
+			if t.emptyList("times") {
 				d.errorf(t.child("times"), "no dose times given")
 			}
 		}
@@ -464,7 +522,7 @@ func (d *decoder) medications(root *table) []Medication {
 		for i, s := range lowers {
 			mineral, ok := oneOf(advice.Minerals(), strings.ToLower(s))
 			if !ok {
-				d.errorf(paths[i], "unknown mineral %q (want one of %s)%s", s, joinNames(advice.Minerals()), hint(s, names(advice.Minerals())))
+				d.errorf(paths[i], "unknown mineral %q%s", s, wantHint("want one of "+joinNames(advice.Minerals()), s, names(advice.Minerals())))
 				continue
 			}
 			if !slices.Contains(m.Lowers, mineral) {
@@ -492,6 +550,9 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 		c.Title, _ = t.required("title", "title")
 		c.Message, _ = t.str("message")
 		c.Why, _ = t.str("why")
+		d.checkLength(t.child("title"), c.Title, MaxTitle)
+		d.checkLength(t.child("message"), c.Message, MaxMessage)
+		d.checkLength(t.child("why"), c.Why, MaxWhy)
 		if spec, ok := t.required("cron", "cron spec"); ok {
 			c.Cron = spec
 			c.Schedule = d.cron(t.child("cron"), spec, loc)
@@ -505,6 +566,14 @@ func (d *decoder) customs(root *table, loc *time.Location) []Custom {
 // maxCronLen is the longest cron spec crampd parses.
 const maxCronLen = 256
 
+// checkLength reports a text longer than max bytes, which a phone would
+// not show as a notification.
+func (d *decoder) checkLength(path, s string, max int) {
+	if len(s) > max {
+		d.errorf(path, "too long: %d bytes, and at most %d fit in one notification", len(s), max)
+	}
+}
+
 // cron parses spec exactly as the scheduler's parser does, then applies the
 // profile's zone unless the spec names one.
 func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule {
@@ -514,7 +583,7 @@ func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule
 		return nil
 	}
 	if strings.HasPrefix(spec, "@every") {
-		d.errorf(path, "%q: @every is not supported; write the times as a cron expression (\"0 */2 * * *\")", spec)
+		d.errorf(path, "%q: %s", spec, everyAdvice(spec))
 		return nil
 	}
 	s, err := CronParser.Parse(spec)
@@ -534,7 +603,98 @@ func (d *decoder) cron(path, spec string, loc *time.Location) *cron.SpecSchedule
 		d.errorf(path, "cron spec %q never fires (no date matches it)", spec)
 		return nil
 	}
+	for _, w := range cronStepWarnings(spec) {
+		d.warnf(path, "%s", w)
+	}
 	return ss
+}
+
+// everyAdvice says what to write instead of an @every spec, which gocron's
+// cron jobs do not take: the cron expression that fires at the same
+// interval, aligned to the hour or the day, when there is one.
+func everyAdvice(spec string) string {
+	const refuse = "@every is not supported"
+	d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(spec, "@every")))
+	if err != nil || d <= 0 {
+		return refuse + "; write the times as a cron expression"
+	}
+	// divides reports whether d is a whole number n of unit with n
+	// dividing per, so that the steps line up with the next field.
+	divides := func(unit time.Duration, per int) (int, bool) {
+		n := int(d / unit)
+		return n, d%unit == 0 && n >= 1 && n <= per && per%n == 0
+	}
+	var expr string
+	if n, ok := divides(time.Second, 60); ok && d < time.Minute {
+		expr = fmt.Sprintf("*/%d * * * * *", n)
+	} else if n, ok := divides(time.Minute, 60); ok && d < time.Hour {
+		expr = fmt.Sprintf("*/%d * * * *", n)
+	} else if n, ok := divides(time.Hour, 24); ok && n < 24 {
+		expr = fmt.Sprintf("0 */%d * * *", n)
+	} else if d == 24*time.Hour {
+		expr = "0 0 * * *"
+	}
+	if expr == "" {
+		return fmt.Sprintf("%s, and no cron expression fires every %s; write the times you want as one", refuse, fmtDuration(d))
+	}
+	// "*/1" is just "*".
+	expr = strings.Replace(expr, "*/1 ", "* ", 1)
+	return fmt.Sprintf("%s; write it as the cron expression %q", refuse, expr)
+}
+
+// cronField is one field of a cron spec and the values it can hold.
+type cronField struct {
+	name   string
+	lo, hi int
+}
+
+var cronFields = []cronField{{"minute", 0, 59}, {"hour", 0, 23}, {"day-of-month", 1, 31}, {"month", 1, 12}, {"day-of-week", 0, 6}}
+
+// cronStepWarnings finds steps that are at least as long as the range they
+// step through, so that only its first value matches: "*/90" in the hour
+// field means hour 0 and nothing else, which is legal but is never what
+// "every 90 minutes" meant. Fields written with names (MON, JAN) are left
+// alone.
+func cronStepWarnings(spec string) []string {
+	if strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=") {
+		_, spec, _ = strings.Cut(spec, " ")
+	}
+	fields := strings.Fields(spec)
+	defs := cronFields
+	if len(fields) == 6 {
+		defs = append([]cronField{{"second", 0, 59}}, cronFields...)
+	}
+	if len(fields) != len(defs) {
+		return nil
+	}
+	var out []string
+	for i, f := range fields {
+		def := defs[i]
+		for _, part := range strings.Split(f, ",") {
+			span, stepText, ok := strings.Cut(part, "/")
+			step, err := strconv.Atoi(stepText)
+			if !ok || err != nil {
+				continue
+			}
+			lo, hi := def.lo, def.hi
+			if span != "*" && span != "?" {
+				from, to, isRange := strings.Cut(span, "-")
+				var err1, err2 error
+				lo, err1 = strconv.Atoi(from)
+				if isRange {
+					hi, err2 = strconv.Atoi(to)
+				}
+				if err1 != nil || err2 != nil {
+					continue
+				}
+			}
+			if step > hi-lo {
+				out = append(out, fmt.Sprintf("%q steps by %d, past the end of the %s field's range %d-%d, so it matches only %s %d",
+					part, step, def.name, lo, hi, def.name, lo))
+			}
+		}
+	}
+	return out
 }
 
 // checkFoodsLeft refuses a diet that leaves no food to suggest.

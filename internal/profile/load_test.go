@@ -157,10 +157,38 @@ func TestSizeLimit(t *testing.T) {
 	}
 }
 
-func TestMissingFile(t *testing.T) {
-	_, err := profile.Load(filepath.Join(t.TempDir(), "none.toml"))
-	if err == nil || !strings.Contains(err.Error(), "none.toml: no such file (create one with `crampd init`)") {
-		t.Fatalf("err = %v", err)
+func TestUnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, "config"))
+	tests := []struct {
+		name string
+		path string
+		want string // the whole message
+	}{
+		{
+			name: "default path needs no flag", path: profile.DefaultPath(),
+			want: profile.DefaultPath() + ": no such file (create one with `crampd init`)",
+		},
+		{
+			name: "another path is named", path: filepath.Join(dir, "none.toml"),
+			want: filepath.Join(dir, "none.toml") + ": no such file (create one with `crampd init --profile " + filepath.Join(dir, "none.toml") + "`)",
+		},
+		{
+			name: "a path with a space is quoted", path: filepath.Join(dir, "my legs.toml"),
+			want: filepath.Join(dir, "my legs.toml") + ": no such file (create one with `crampd init --profile '" + filepath.Join(dir, "my legs.toml") + "'`)",
+		},
+		{
+			name: "a directory is said once", path: dir,
+			want: dir + ": not a regular file (it is a directory); crampd reads a profile only from a plain file",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := profile.Load(tt.path)
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("err = %v\nwant  %s", err, tt.want)
+			}
+		})
 	}
 }
 
@@ -215,6 +243,91 @@ func TestProfileMustBeARegularFile(t *testing.T) {
 				}
 			case <-time.After(10 * time.Second):
 				t.Fatal("Load blocked")
+			}
+		})
+	}
+}
+
+// customCron loads a profile with one custom reminder on spec.
+func customCron(spec string) (*profile.Profile, error) {
+	return profile.Parse("p.toml", []byte("[[custom]]\nname = \"c\"\ntitle = \"t\"\ncron = \""+spec+"\"\n"))
+}
+
+func TestEveryIsRefusedWithTheMatchingCron(t *testing.T) {
+	tests := []struct {
+		name, spec string
+		want       string
+	}{
+		{name: "an hour", spec: "@every 1h", want: `write it as the cron expression "0 * * * *"`},
+		{name: "two hours", spec: "@every 2h", want: `write it as the cron expression "0 */2 * * *"`},
+		{name: "minutes in hours", spec: "@every 120m", want: `write it as the cron expression "0 */2 * * *"`},
+		{name: "half an hour", spec: "@every 30m", want: `write it as the cron expression "*/30 * * * *"`},
+		{name: "a minute", spec: "@every 1m", want: `write it as the cron expression "* * * * *"`},
+		{name: "seconds", spec: "@every 15s", want: `write it as the cron expression "*/15 * * * * *"`},
+		{name: "a day", spec: "@every 24h", want: `write it as the cron expression "0 0 * * *"`},
+		{name: "ninety minutes cannot be said", spec: "@every 90m", want: "@every is not supported, and no cron expression fires every 1h30m; write the times you want as one"},
+		{name: "seven minutes cannot be said", spec: "@every 7m", want: "no cron expression fires every 7m"},
+		{name: "a round number of minutes keeps its zero", spec: "@every 50m", want: "no cron expression fires every 50m;"},
+		{name: "five hours cannot be said", spec: "@every 5h", want: "no cron expression fires every 5h"},
+		{name: "two days cannot be said", spec: "@every 48h", want: "no cron expression fires every 2d"},
+		{name: "not a duration", spec: "@every often", want: "@every is not supported; write the times as a cron expression"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := customCron(tt.spec)
+			if err == nil {
+				t.Fatal("an @every spec was accepted")
+			}
+			got := err.Error()
+			if !strings.Contains(got, "custom[1].cron: \""+tt.spec+"\": @every is not supported") || !strings.Contains(got, tt.want) {
+				t.Errorf("problem = %s\nwant it to say %s", got, tt.want)
+			}
+			if strings.Contains(tt.want, "cannot") || strings.Contains(tt.want, "no cron expression") {
+				if strings.Contains(got, "cron expression \"") {
+					t.Errorf("suggested a cron expression for what cron cannot say: %s", got)
+				}
+			}
+		})
+	}
+}
+
+func TestCronStepWarnings(t *testing.T) {
+	tests := []struct {
+		name, spec string
+		want       []string
+	}{
+		{name: "hour step past the day", spec: "0 */90 * * *", want: []string{
+			`p.toml:4:8: custom[1].cron: warning: "*/90" steps by 90, past the end of the hour field's range 0-23, so it matches only hour 0`,
+		}},
+		{name: "minute step of sixty", spec: "*/60 * * * *", want: []string{
+			`p.toml:4:8: custom[1].cron: warning: "*/60" steps by 60, past the end of the minute field's range 0-59, so it matches only minute 0`,
+		}},
+		{name: "range shorter than its step", spec: "0 9-12/5 * * *", want: []string{
+			`p.toml:4:8: custom[1].cron: warning: "9-12/5" steps by 5, past the end of the hour field's range 9-12, so it matches only hour 9`,
+		}},
+		{name: "seconds field and a zone", spec: "CRON_TZ=UTC */75 0 9 * * *", want: []string{
+			`p.toml:4:8: custom[1].cron: warning: "*/75" steps by 75, past the end of the second field's range 0-59, so it matches only second 0`,
+		}},
+		{name: "weekday step of seven", spec: "0 9 * * */7", want: []string{
+			`p.toml:4:8: custom[1].cron: warning: "*/7" steps by 7, past the end of the day-of-week field's range 0-6, so it matches only day-of-week 0`,
+		}},
+		{name: "ordinary steps", spec: "*/15 */2 1-31/2 */3 1-5/2"},
+		{name: "last value reachable", spec: "*/59 */23 * * *"},
+		{name: "named days", spec: "0 9 * * MON-FRI"},
+		{name: "descriptor", spec: "@daily"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := customCron(tt.spec)
+			if err != nil {
+				t.Fatalf("a legal spec was refused: %v", err)
+			}
+			var got []string
+			for _, w := range p.Warnings {
+				got = append(got, w.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 			}
 		})
 	}

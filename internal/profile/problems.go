@@ -15,9 +15,13 @@ type Problem struct {
 	// problems.
 	Key string
 	Msg string
+	// Warning marks something the profile may say but probably does not
+	// mean; it does not stop the profile from loading.
+	Warning bool
 }
 
-// String formats the problem as PATH:LINE:COL: key.path: message.
+// String formats the problem as PATH:LINE:COL: key.path: message, with
+// "warning: " before the message of a warning.
 func (p Problem) String() string {
 	var b strings.Builder
 	b.WriteString(p.File)
@@ -31,6 +35,9 @@ func (p Problem) String() string {
 	if p.Key != "" {
 		b.WriteString(p.Key)
 		b.WriteString(": ")
+	}
+	if p.Warning {
+		b.WriteString("warning: ")
 	}
 	b.WriteString(p.Msg)
 	return b.String()
@@ -51,9 +58,13 @@ func (e *Error) Error() string {
 }
 
 // suggest returns the candidate closest to s when it is close enough to be a
-// likely typo, for "did you mean" hints.
+// likely typo, for "did you mean" hints. Failing that, it returns the
+// longest candidate of three or more letters that s starts with: a known
+// word with a suffix ("bedtime", "wake_time") is far from it by edit
+// distance but plainly meant it.
 func suggest(s string, candidates []string) string {
-	ra := []rune(strings.ToLower(s))
+	lower := strings.ToLower(s)
+	ra := []rune(lower)
 	best, bestDist := "", len(ra)/3+2
 	var buf []int
 	for _, c := range candidates {
@@ -69,6 +80,14 @@ func suggest(s string, candidates []string) string {
 		}
 		if d := distance(ra, rb, buf); d < bestDist {
 			best, bestDist = c, d
+		}
+	}
+	if best != "" {
+		return best
+	}
+	for _, c := range candidates {
+		if len(c) >= 3 && len(c) > len(best) && strings.HasPrefix(lower, strings.ToLower(c)) {
+			best = c
 		}
 	}
 	return best
@@ -101,4 +120,13 @@ func hint(s string, candidates []string) string {
 		return fmt.Sprintf(" (did you mean %q?)", m)
 	}
 	return ""
+}
+
+// wantHint formats what a value should be, with a "did you mean" in the
+// same parentheses when one applies: " (want a, b; did you mean "a"?)".
+func wantHint(want, s string, candidates []string) string {
+	if m := suggest(s, candidates); m != "" {
+		return fmt.Sprintf(" (%s; did you mean %q?)", want, m)
+	}
+	return " (" + want + ")"
 }

@@ -41,6 +41,9 @@ type Profile struct {
 	// Grace is how long after its instant a missed occurrence of each kind
 	// may still fire (after a restart, a suspend or a clock jump).
 	Grace map[domain.Kind]time.Duration
+	// Warnings are things the file says that are allowed but probably not
+	// meant (a cron step longer than its field's range), in file order.
+	Warnings []Problem
 }
 
 // Clock is a wall-clock time of day, in minutes since midnight.

@@ -1,8 +1,6 @@
 package profile
 
 import (
-	"slices"
-
 	"github.com/crampd/crampd/internal/notify/registry"
 )
 
@@ -30,6 +28,6 @@ func (p *Profile) CheckSecrets(getenv func(string) string) error {
 	if len(probs) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(probs, byPosition)
+	sortProblems(probs)
 	return &Error{Problems: probs}
 }

@@ -83,13 +83,13 @@ type press struct {
 // remembers which occurrence the notification is for. It returns
 // errNoActions when the server cannot show buttons, and errClosed after
 // Close; the caller then sends a plain notification instead.
-func (n *Notifier) showWithButtons(m notify.Message, title, body string) error {
+func (n *Notifier) showWithButtons(m notify.Message, nt note) error {
 	for try := 1; ; try++ {
 		s, err := n.session()
 		if err != nil {
 			return err
 		}
-		err = n.showOn(s, m, title, body)
+		err = n.showOn(s, m, nt)
 		if try == 1 && errors.Is(err, errConnGone) {
 			// Nothing was shown, and a dropped connection is often only
 			// noticed on use: one fresh connection is worth a try.
@@ -115,7 +115,7 @@ func isReply(err error) bool {
 // call, not cached: the user may swap notification servers (or the server
 // restart) while our connection lives, and it costs one round trip per
 // reminder.
-func (n *Notifier) showOn(s *session, m notify.Message, title, body string) error {
+func (n *Notifier) showOn(s *session, m notify.Message, nt note) error {
 	caps, err := fdo.GetCapabilities(s.conn)
 	if err != nil {
 		if !isReply(err) {
@@ -136,21 +136,10 @@ func (n *Notifier) showOn(s *session, m notify.Message, title, body string) erro
 		return fmt.Errorf("ask session bus for the owner of %s: %w", notificationsName, err)
 	}
 
-	note := fdo.Notification{
-		AppName: AppName,
-		Summary: title,
-		Body:    body,
-		Actions: []fdo.Action{
-			{Key: string(ActionDone), Label: labelDone},
-			{Key: string(ActionSnooze), Label: labelSnooze},
-		},
-		// beeep asks for 5 s, which is too short to reach a button; the
-		// server's own default suits a notification that waits for an
-		// answer.
-		ExpireTimeout: fdo.ExpireTimeoutSetByNotificationServer,
-	}
-	note.SetUrgency(fdo.UrgencyNormal)
-	id, err := fdo.SendNotification(s.conn, note)
+	id, err := fdo.SendNotification(s.conn, nt.notification(caps, []fdo.Action{
+		{Key: string(ActionDone), Label: labelDone},
+		{Key: string(ActionSnooze), Label: labelSnooze},
+	}))
 	if err != nil {
 		if !isReply(err) {
 			// The server may or may not have shown it; the outbox
@@ -198,24 +187,12 @@ func (n *Notifier) session() (*session, error) {
 	return s, nil
 }
 
-// dial opens a private, authenticated connection to the session bus and
-// subscribes it to the notification signals. It never autolaunches a bus
-// (as dbus.ConnectSessionBus would with dbus-launch when no address is
-// known): a bus started by crampd before login has no notification server,
-// and godbus would export its address into our environment, so crampd
-// would never find the real session once the user logs in.
+// dial opens a private connection to the session bus (see connect) and
+// subscribes it to the notification signals.
 func dial() (*session, error) {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup()
+	conn, err := connect()
 	if err != nil {
-		return nil, fmt.Errorf("no session bus: %w", err)
-	}
-	if err := conn.Auth(nil); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("no session bus: authenticate: %w", err)
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("no session bus: hello: %w", err)
+		return nil, err
 	}
 	// The rule cannot name the server's unique name, which changes when
 	// the server restarts; listen checks each signal's sender instead.

@@ -1,18 +1,21 @@
 // Package desktop shows reminders as freedesktop notifications on the
-// user's graphical session, through github.com/gen2brain/beeep.
+// user's graphical session.
 //
-// Given an OnAction callback, reminders on a D-Bus desktop carry "Done" and
-// "Snooze 10 min" buttons when the notification server advertises the
-// "actions" capability. Those are sent with github.com/esiqveland/notify
-// (the library beeep itself uses) on a private session bus connection that
-// stays open to hear which button was pressed. Without the capability, or
-// without a callback, reminders go through beeep as plain notifications.
+// On D-Bus desktops (Linux and the BSDs) it talks to the notification
+// server itself, with github.com/esiqveland/notify over private session bus
+// connections. It never starts a session bus and never runs a helper
+// program: with no session there is nothing to show a notification on, and
+// a bus started by crampd would outlive it. Given an OnAction callback,
+// reminders carry "Done" and "Snooze 10 min" buttons when the server
+// advertises the "actions" capability; a private connection stays open to
+// hear which button was pressed. Elsewhere (macOS, Windows) reminders go
+// through github.com/gen2brain/beeep as plain notifications.
 //
-// All reminders use normal urgency, medication included. beeep offers
-// critical urgency only through Alert, which also beeps: without a PC
-// speaker device it writes a BEL byte to os.Stdout, which would corrupt the
-// stdout channel's JSON lines, and a failed beep returns an error after the
-// notification was already shown, so the outbox would show it again.
+// Medication and doctor reminders are sent with critical urgency and no
+// expiry, plus the "resident" hint where the server keeps notifications
+// (the "persistence" capability), so they stay on screen until the user
+// dismisses them; servers drop normal notifications after a few seconds.
+// The other kinds use normal urgency.
 package desktop
 
 import (
@@ -20,13 +23,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
+	"strings"
 	"sync"
 
+	fdo "github.com/esiqveland/notify"
 	"github.com/gen2brain/beeep"
 	"github.com/godbus/dbus/v5"
 	"github.com/jonboulle/clockwork"
 
+	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
 )
 
@@ -43,7 +50,10 @@ var setAppName sync.Once
 
 // Options configures a Notifier.
 type Options struct {
-	// Logger receives outage reports; nil discards them.
+	// Logger receives notes about buttons (a server that cannot show
+	// them); nil discards them. Outages are not logged here: Notify
+	// returns an error wrapping notify.ErrUnavailable, which the outbox
+	// logs once per outage.
 	Logger *slog.Logger
 	// OnAction, when set, asks for Done and Snooze buttons and is called
 	// once per notification whose button the user pressed, with the
@@ -75,10 +85,6 @@ type Notifier struct {
 	loops sync.WaitGroup
 
 	mu sync.Mutex
-	// down records that the last attempt found no session bus or no
-	// notification server, so the warning is logged once per outage
-	// rather than once per retry.
-	down bool
 	// plain records that the server last said it cannot show buttons,
 	// so that is logged once rather than per reminder.
 	plain bool
@@ -93,8 +99,8 @@ type Notifier struct {
 	dispatched chan struct{}
 }
 
-// New returns a Notifier without buttons that reports outages of the
-// desktop session to logger; a nil logger discards them.
+// New returns a Notifier without buttons that logs to logger; a nil logger
+// discards its notes.
 func New(logger *slog.Logger) *Notifier {
 	return NewWithOptions(Options{Logger: logger})
 }
@@ -120,49 +126,47 @@ func NewWithOptions(opts Options) *Notifier {
 }
 
 // Notify shows m, with Done and Snooze buttons when the Notifier has an
-// OnAction and the server can show them. When there is no session bus or
-// no notification server (crampd running before login, or headless), the
-// error wraps notify.ErrUnavailable and stays retryable: the user may log
-// in later.
+// OnAction and the server can show them. When there is no desktop session
+// or no notification server (crampd running before login, or headless),
+// the error wraps notify.ErrUnavailable and stays retryable: the user may
+// log in later.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	o := m.Occurrence
 	body := o.Body
 	if o.Why != "" {
 		body += "\n\n" + o.Why
 	}
+	nt := newNote(o.Kind, o.Title, body)
 
-	if n.onAction != nil && buttonsPlatform {
-		err := n.run(ctx, func() error { return n.showWithButtons(m, o.Title, body) })
+	if !buttonsPlatform {
+		// Neither a session bus nor buttons here; beeep knows the
+		// platform's own way.
+		if err := n.run(ctx, func() error { return beeep.Notify(o.Title, body, "") }); err != nil {
+			return fmt.Errorf("show desktop notification: %w", err)
+		}
+		return nil
+	}
+
+	if n.onAction != nil {
+		err := n.run(ctx, func() error { return n.showWithButtons(m, nt) })
 		if err == nil {
 			n.mu.Lock()
 			n.plain = false
 			n.mu.Unlock()
-			n.markUp()
 			return nil
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("show desktop notification: %w", err)
 		}
 		// Whatever stopped the buttons (no bus, no server, a server
-		// without actions), beeep's path below either shows the reminder
-		// plainly or works out whether the desktop is there at all.
+		// without actions), the plain path below either shows the
+		// reminder or says why the desktop is not there.
 		n.notePlain(err)
 	}
 
-	if err := n.run(ctx, func() error { return beeep.Notify(o.Title, body, "") }); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("show desktop notification: %w", err)
-		}
-		// beeep's own error mixes three fallbacks' failures; asking the bus
-		// directly says whether the desktop is there at all.
-		if perr := probe(ctx); perr != nil {
-			uerr := notify.Unavailable(fmt.Errorf("show desktop notification: %w", perr))
-			n.markDown(uerr)
-			return uerr
-		}
+	if err := n.run(ctx, func() error { return showPlain(ctx, nt) }); err != nil {
 		return fmt.Errorf("show desktop notification: %w", err)
 	}
-	n.markUp()
 	return nil
 }
 
@@ -204,56 +208,120 @@ func (n *Notifier) notePlain(err error) {
 	}
 }
 
-func (n *Notifier) markDown(err error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.down {
-		return
-	}
-	n.down = true
-	n.logger.Warn("desktop notifications unavailable; retrying quietly until the session is back", "err", err)
+// note is a notification before it is sent: its urgency and expiry follow
+// the reminder's kind, and its hints also depend on what the server can do.
+type note struct {
+	title, body string
+	// urgent marks a reminder that must not vanish on its own.
+	urgent bool
 }
 
-func (n *Notifier) markUp() {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if !n.down {
-		return
-	}
-	n.down = false
-	n.logger.Info("desktop notifications available again")
+// urgentKinds are the reminders that stay on screen until dismissed: a
+// missed dose or a nudge to see a doctor matters more than a glass of
+// water, and notification servers drop normal notifications after a few
+// seconds.
+var urgentKinds = []domain.Kind{domain.KindMedication, domain.KindDoctor}
+
+func newNote(kind domain.Kind, title, body string) note {
+	return note{title: title, body: body, urgent: slices.Contains(urgentKinds, kind)}
 }
 
-// probe reports why notifications cannot be shown: no session bus, or no
-// server owning (or activatable for) the notification name. It uses a
-// private connection, because closing beeep's shared dbus.SessionBus
-// connection would break beeep's next call.
-func probe(ctx context.Context) error {
-	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
+// capabilityPersistence is what a server advertises when it keeps
+// notifications until they are dismissed, which is where the resident
+// hint means something.
+const capabilityPersistence = "persistence"
+
+// notification builds the freedesktop notification for a server with caps.
+func (nt note) notification(caps []string, actions []fdo.Action) fdo.Notification {
+	out := fdo.Notification{
+		AppName: AppName,
+		Summary: nt.title,
+		Body:    nt.body,
+		Actions: actions,
+		// The server's default suits a reminder that may wait for a
+		// button; a few seconds would be too short to reach one.
+		ExpireTimeout: fdo.ExpireTimeoutSetByNotificationServer,
+	}
+	if !nt.urgent {
+		out.SetUrgency(fdo.UrgencyNormal)
+		return out
+	}
+	out.SetUrgency(fdo.UrgencyCritical)
+	out.ExpireTimeout = fdo.ExpireTimeoutNever
+	if slices.Contains(caps, capabilityPersistence) {
+		// Keeps the notification after a button is pressed, or in the
+		// server's history, until the user removes it.
+		out.AddHint(fdo.Hint{ID: "resident", Variant: dbus.MakeVariant(true)})
+	}
+	return out
+}
+
+// errNoSession means there is no session bus to reach: no desktop session.
+var errNoSession = errors.New("no desktop session")
+
+// errNoServer means the session bus has no notification server, and none
+// it can start.
+var errNoServer = errors.New("no notification server on the session bus")
+
+// connect opens a private, authenticated connection to the session bus. It
+// never autolaunches a bus (as dbus.ConnectSessionBus would with
+// dbus-launch when no address is known): a bus started by crampd before
+// login has no notification server, would outlive crampd, and godbus would
+// export its address into our environment, so crampd would never find the
+// real session once the user logs in. A failure wraps errNoSession and
+// notify.ErrUnavailable.
+func connect(opts ...dbus.ConnOption) (*dbus.Conn, error) {
+	fail := func(format string, args ...any) error {
+		return notify.Unavailable(fmt.Errorf("%w: "+format, append([]any{errNoSession}, args...)...))
+	}
+	conn, err := dbus.SessionBusPrivateNoAutoStartup(opts...)
 	if err != nil {
-		return fmt.Errorf("no session bus: %w", err)
+		if os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" {
+			return nil, fail("DBUS_SESSION_BUS_ADDRESS is not set and there is no bus at $XDG_RUNTIME_DIR/bus; crampd does not start a session bus of its own")
+		}
+		return nil, fail("cannot reach the session bus: %w", err)
 	}
-	defer conn.Close()
 	if err := conn.Auth(nil); err != nil {
-		return fmt.Errorf("no session bus: authenticate: %w", err)
+		conn.Close()
+		return nil, fail("authenticate to the session bus: %w", err)
 	}
 	if err := conn.Hello(); err != nil {
-		return fmt.Errorf("no session bus: hello: %w", err)
+		conn.Close()
+		return nil, fail("session bus hello: %w", err)
 	}
+	return conn, nil
+}
 
-	bus := conn.BusObject()
-	var owned bool
-	if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, notificationsName).Store(&owned); err != nil {
-		return fmt.Errorf("ask session bus for %s: %w", notificationsName, err)
+// noServer reports whether err is the bus saying that nobody owns the
+// notification name and nobody can be started for it.
+func noServer(err error) bool {
+	var derr dbus.Error
+	if !errors.As(err, &derr) {
+		return false
 	}
-	if owned {
-		return nil
+	return derr.Name == "org.freedesktop.DBus.Error.ServiceUnknown" ||
+		derr.Name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+		strings.HasPrefix(derr.Name, "org.freedesktop.DBus.Error.Spawn.")
+}
+
+// showPlain shows nt without buttons on a connection of its own, closed
+// again at once: dbus.SessionBus, the process's shared connection, may be
+// closed by any of its users and autolaunches a bus when there is none.
+func showPlain(ctx context.Context, nt note) error {
+	conn, err := connect(dbus.WithContext(ctx))
+	if err != nil {
+		return err
 	}
-	// A server that D-Bus starts on demand does not own the name yet.
-	var activatable []string
-	if err := bus.CallWithContext(ctx, "org.freedesktop.DBus.ListActivatableNames", 0).Store(&activatable); err == nil &&
-		slices.Contains(activatable, notificationsName) {
-		return nil
+	defer conn.Close()
+	caps, err := fdo.GetCapabilities(conn)
+	if err != nil {
+		if noServer(err) {
+			return notify.Unavailable(fmt.Errorf("%w: %w", errNoServer, err))
+		}
+		return fmt.Errorf("ask notification server for capabilities: %w", err)
 	}
-	return errors.New("no notification server owns " + notificationsName)
+	if _, err := fdo.SendNotification(conn, nt.notification(caps, nil)); err != nil {
+		return fmt.Errorf("send notification: %w", err)
+	}
+	return nil
 }

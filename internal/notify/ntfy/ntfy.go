@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
 
@@ -18,6 +20,13 @@ import (
 	"github.com/crampd/crampd/internal/notify/httpx"
 	"github.com/crampd/crampd/internal/redact"
 )
+
+// MaxBody is the longest message body, in bytes, that an ntfy server
+// delivers as text. A server's message-size-limit is 4,096 bytes unless
+// configured otherwise, and a body that reaches it becomes a file
+// attachment, or is refused with "attachments not allowed" (a 400, which
+// would make the delivery fail for good).
+const MaxBody = 4095
 
 // Config configures an ntfy Notifier.
 type Config struct {
@@ -121,7 +130,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if o.Why != "" {
 		text += "\n\n" + o.Why
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url.String(), strings.NewReader(text))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url.String(), strings.NewReader(fit(text)))
 	if err != nil {
 		return notify.Permanent(fmt.Errorf("ntfy: %w", httpx.RedactError(err, n.url)))
 	}
@@ -141,4 +150,24 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 		return fmt.Errorf("ntfy: %w", err)
 	}
 	return nil
+}
+
+// ellipsis ends a shortened body.
+const ellipsis = "…"
+
+// fit shortens text to at most MaxBody bytes, so that the phone shows it as
+// a notification rather than a file to download. It cuts at a character
+// boundary, since a server also turns a body that is not valid UTF-8 into
+// an attachment, and ends with an ellipsis to show that text is missing.
+// The title travels in its own header and is never cut.
+func fit(text string) string {
+	text = strings.ToValidUTF8(text, "\uFFFD")
+	if len(text) <= MaxBody {
+		return text
+	}
+	cut := MaxBody - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	return strings.TrimRightFunc(text[:cut], unicode.IsSpace) + ellipsis
 }
