@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -168,5 +169,82 @@ func TestStopUnderLoadWithinGrace(t *testing.T) {
 	pending, err := st.Pending(context.Background())
 	if err != nil || len(pending) != 51 {
 		t.Fatalf("%d pending after stop, want all 51: %v", len(pending), err)
+	}
+}
+
+// flakyStore refuses outcomes while full is set, as a full disk does.
+type flakyStore struct {
+	outbox.Store
+	full    atomic.Bool
+	refused atomic.Int32
+}
+
+func (f *flakyStore) UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) (bool, error) {
+	if f.full.Load() {
+		f.refused.Add(1)
+		return false, errors.New("database or disk is full")
+	}
+	return f.Store.UpdateDelivery(ctx, now, d)
+}
+
+// An outcome the store cannot take (a full disk) is written again until it
+// takes it: the delivered reminder does not stay pending, and is not sent
+// again by the next start.
+func TestOutcomeWrittenOnceTheDiskHasRoom(t *testing.T) {
+	clock := newClock()
+	r := newReceiver(t, clock, func(time.Time, *http.Request) (int, http.Header) { return http.StatusOK, nil })
+	st, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	flaky := &flakyStore{Store: st}
+	flaky.full.Store(true)
+	hook, err := webhook.New(webhook.Config{URL: r.srv.URL, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := outbox.New(flaky, clock, slog.New(slog.NewTextHandler(io.Discard, nil)), 4)
+	ob.SetChannels(map[string]notify.Notifier{"hook": hook})
+	ob.Start()
+	defer stopWithin(t, ob, time.Second)
+	now := clock.Now()
+	o := domain.Occurrence{Kind: domain.KindMedication, Rule: "test", At: now, Title: "t"}
+	o.ID = domain.OccurrenceID(o.Kind, o.Rule, o.At)
+	ds, err := st.RecordFired(context.Background(), now, []store.Due{{Occurrence: o, Channels: []string{"hook"}, Expires: now.Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob.Submit(ds)
+	handled := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := ob.HandledThrough(ctx, clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	handled()
+	// Still full after the first retry.
+	clock.Advance(5 * time.Second)
+	handled()
+	if n := flaky.refused.Load(); n < 2 {
+		t.Fatalf("the outcome was tried %d times while the disk was full", n)
+	}
+	if p, _ := st.Pending(context.Background()); len(p) != 1 {
+		t.Fatalf("pending %d", len(p))
+	}
+	flaky.full.Store(false)
+	clock.Advance(time.Minute)
+	handled()
+	if p, _ := st.Pending(context.Background()); len(p) != 0 {
+		t.Fatalf("the delivered reminder is still pending: %+v", p)
+	}
+	rec, _ := st.Record(context.Background(), o.ID)
+	if rec.Deliveries[domain.StatusDelivered] != 1 {
+		t.Fatalf("deliveries %v", rec.Deliveries)
+	}
+	if hits, _ := r.snapshot(); len(hits) != 1 {
+		t.Fatalf("the receiver got %d requests, want 1", len(hits))
 	}
 }

@@ -107,6 +107,10 @@ type Outbox struct {
 	// changed is closed (and cleared) at every change of the queue while
 	// someone waits in HandledThrough.
 	changed chan struct{}
+	// unsaved holds outcomes the store could not take (a full disk), by
+	// row: they are written again until it takes them, so that a delivered
+	// reminder is not sent again on the next start.
+	unsaved map[int64]unsavedOutcome
 
 	// sendCtx outlives the loop by the stop grace, so in-flight attempts
 	// can finish.
@@ -150,6 +154,7 @@ func New(store Store, clock clockwork.Clock, log *slog.Logger, concurrency int) 
 		queue:     map[int64]domain.Delivery{},
 		inflight:  map[int64]bool{},
 		cancelled: map[int64]bool{},
+		unsaved:   map[int64]unsavedOutcome{},
 		down:      map[string]bool{},
 		due:       map[string]*dueHeap{},
 		busy:      map[string]int{},
@@ -334,6 +339,15 @@ func (o *Outbox) Stop(ctx context.Context) {
 		<-done
 	}
 	o.cancelSend()
+	// One last try for outcomes the store refused; what still fails is
+	// resent on the next start, under the same message ID.
+	o.mu.Lock()
+	for id, u := range o.unsaved {
+		u.next = time.Time{}
+		o.unsaved[id] = u
+	}
+	o.mu.Unlock()
+	o.saveOutcomes(ctx)
 }
 
 func (o *Outbox) run(ctx context.Context, al wallclock.Alarm) {
@@ -342,7 +356,11 @@ func (o *Outbox) run(ctx context.Context, al wallclock.Alarm) {
 	// a millisecond late (and a suspend's length late).
 	defer al.Close()
 	for {
-		if next := o.dispatchDue(ctx, true); next.IsZero() {
+		next := o.dispatchDue(ctx, true)
+		if retry := o.saveOutcomes(ctx); !retry.IsZero() && (next.IsZero() || retry.Before(next)) {
+			next = retry
+		}
+		if next.IsZero() {
 			al.Stop()
 		} else {
 			al.Set(next)
@@ -491,8 +509,10 @@ func (o *Outbox) attempt(d domain.Delivery) {
 	applied, err := o.store.UpdateDelivery(context.Background(), now, d)
 	switch {
 	case err != nil:
-		log.Error("cannot store delivery outcome", "err", err)
-		// The row is still pending in the store.
+		// The row is still pending in the store: keep writing the outcome
+		// until the store takes it.
+		log.Error("cannot store delivery outcome; will write it again", "err", err)
+		o.keepUnsaved(d, now)
 		applied = true
 	case !applied:
 		// Cancelled while it was being attempted: it stays cancelled.
@@ -521,6 +541,70 @@ func (o *Outbox) finish(d domain.Delivery, requeue bool) {
 	o.notifyChange()
 }
 
+// unsavedOutcome is an attempt's outcome waiting to be written.
+type unsavedOutcome struct {
+	d     domain.Delivery
+	at    time.Time
+	tries int
+	next  time.Time
+}
+
+// saveBackoff is the delay before writing an unsaved outcome again the nth
+// time: short, since the disk may free up at any moment, and capped.
+func saveBackoff(n int) time.Duration {
+	return min(5*time.Second<<min(n, 4), time.Minute)
+}
+
+func (o *Outbox) keepUnsaved(d domain.Delivery, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	u := o.unsaved[d.ID]
+	u.d, u.at = d, now
+	u.next = now.Add(saveBackoff(u.tries))
+	u.tries++
+	o.unsaved[d.ID] = u
+	o.notifyChange()
+	o.kick()
+}
+
+// saveOutcomes writes the unsaved outcomes that are due again, and returns
+// when the next one is (zero if none).
+func (o *Outbox) saveOutcomes(ctx context.Context) time.Time {
+	now := o.clock.Now()
+	o.mu.Lock()
+	var due []unsavedOutcome
+	var next time.Time
+	for _, u := range o.unsaved {
+		if !u.next.After(now) {
+			due = append(due, u)
+		} else if next.IsZero() || u.next.Before(next) {
+			next = u.next
+		}
+	}
+	o.mu.Unlock()
+	for _, u := range due {
+		if ctx.Err() != nil {
+			break
+		}
+		_, err := o.store.UpdateDelivery(ctx, u.at, u.d)
+		o.mu.Lock()
+		if err == nil {
+			delete(o.unsaved, u.d.ID)
+			o.log.Info("delivery outcome stored at last", "id", u.d.Occurrence.ID, "channel", u.d.Channel, "status", u.d.Status)
+		} else {
+			u.next = now.Add(saveBackoff(u.tries))
+			u.tries++
+			o.unsaved[u.d.ID] = u
+			if next.IsZero() || u.next.Before(next) {
+				next = u.next
+			}
+		}
+		o.notifyChange()
+		o.mu.Unlock()
+	}
+	return next
+}
+
 // notifyChange wakes HandledThrough's waiters; the caller holds mu.
 func (o *Outbox) notifyChange() {
 	if o.changed != nil {
@@ -542,6 +626,12 @@ func (o *Outbox) HandledThrough(ctx context.Context, t time.Time) error {
 				break
 			}
 			busy = !d.NextAttemptAt.After(t)
+		}
+		for _, u := range o.unsaved {
+			if busy {
+				break
+			}
+			busy = !u.next.After(t)
 		}
 		if !busy {
 			o.mu.Unlock()
