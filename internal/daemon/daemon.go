@@ -38,6 +38,10 @@ import (
 // defaultStopGrace is how long a stop gives deliveries in flight.
 const defaultStopGrace = 5 * time.Second
 
+// stateCheckEvery is how often the daemon looks for its database or WAL
+// removed or replaced under it (every write looks too).
+const stateCheckEvery = 30 * time.Second
+
 // Options configures a Daemon.
 type Options struct {
 	// ProfilePath is the profile to load and reload.
@@ -153,6 +157,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	d.components = []component{
 		{name: "outbox", start: d.startOutbox, stop: d.stopOutbox},
 		{name: "engine", start: d.eng.Start, stop: d.eng.Stop},
+		d.every("state check", stateCheckEvery, func(context.Context) { d.store.Check() }),
 	}
 	if opts.Socket != "" {
 		if d.ln, err = control.Listen(opts.Socket); err != nil {
@@ -225,6 +230,11 @@ func (d *Daemon) Run(ctx context.Context, hup <-chan struct{}) error {
 		case <-hup:
 			// A failed reload is logged and keeps the old schedule.
 			_ = d.Reload(ctx)
+		case <-d.store.Broken():
+			// Going on would write into files nobody can open again.
+			err := d.store.Err()
+			d.log.Error("stopping: the state database is gone from under crampd", "err", err)
+			return errors.Join(err, d.Stop())
 		}
 	}
 }
@@ -348,16 +358,29 @@ func (d *Daemon) serveControl(ln net.Listener) component {
 // watchdog feeds systemd's watchdog while the schedule loop answers and the
 // store responds; if either hangs, systemd restarts crampd.
 func (d *Daemon) watchdog() component {
+	return d.every("watchdog", d.opts.Watchdog, func(ctx context.Context) {
+		if err := d.healthy(ctx); err != nil {
+			d.log.Error("unhealthy; not feeding the watchdog", "err", err)
+			return
+		}
+		if err := d.opts.Systemd.Watchdog(); err != nil {
+			d.log.Warn("cannot notify systemd", "err", err)
+		}
+	})
+}
+
+// every is a component that runs fn every period of the daemon's clock.
+func (d *Daemon) every(name string, period time.Duration, fn func(context.Context)) component {
 	var (
 		cancel context.CancelFunc
 		done   = make(chan struct{})
 	)
 	return component{
-		name: "watchdog",
+		name: name,
 		start: func(context.Context) error {
 			var ctx context.Context
 			ctx, cancel = context.WithCancel(context.Background())
-			t := d.clock.NewTicker(d.opts.Watchdog)
+			t := d.clock.NewTicker(period)
 			go func() {
 				defer close(done)
 				defer t.Stop()
@@ -366,13 +389,7 @@ func (d *Daemon) watchdog() component {
 					case <-ctx.Done():
 						return
 					case <-t.Chan():
-					}
-					if err := d.healthy(ctx); err != nil {
-						d.log.Error("unhealthy; not feeding the watchdog", "err", err)
-						continue
-					}
-					if err := d.opts.Systemd.Watchdog(); err != nil {
-						d.log.Warn("cannot notify systemd", "err", err)
+						fn(ctx)
 					}
 				}
 			}()

@@ -2,10 +2,12 @@ package daemon_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,5 +196,38 @@ func TestStopReportsAControlRequestLeftHanging(t *testing.T) {
 	}
 	if !strings.Contains(h.logs.String(), `msg="component did not stop cleanly" component=control`) {
 		t.Fatalf("the failed stop was not logged:\n%s", h.logs.String())
+	}
+}
+
+// A write-ahead log removed under the running daemon stops it with a clear
+// error, within the state check's period, rather than letting it record
+// reminders into a file nobody can open again.
+func TestDaemonStopsWhenItsWALIsRemoved(t *testing.T) {
+	h := newHarness(t, jumpProfile, time.Date(2027, 6, 1, 9, 0, 0, 0, time.UTC))
+	d, err := daemon.New(context.Background(), daemon.Options{
+		ProfilePath: h.path, StateDir: filepath.Join(h.dir, "state"), Clock: h.clock,
+		Logger: slog.New(slog.NewTextHandler(h.logs, nil)), Getenv: func(string) string { return "" },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx, nil) }()
+	eventually(t, func() bool { return strings.Contains(h.logs.String(), "crampd is running") },
+		func() string { return "the daemon did not start:\n" + h.logs.String() })
+	if err := os.Remove(filepath.Join(h.dir, "state", "state.db-wal")); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing is due before 10:00: only the state check can notice.
+	h.clock.Advance(31 * time.Second)
+	select {
+	case err := <-done:
+		if !errors.Is(err, store.ErrGone) || !strings.Contains(err.Error(), "state.db-wal was removed or replaced") {
+			t.Fatalf("Run returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the daemon went on without its WAL:\n%s", h.logs.String())
 	}
 }

@@ -39,6 +39,7 @@ type Store struct {
 	outcomes *sql.DB
 	path     string
 	readOnly bool
+	watch    watch
 
 	// Prepared once: the hot statements of firing and delivering.
 	insertOcc, insertDel, updateDel *sql.Stmt
@@ -79,9 +80,10 @@ func dsn(path, sync string, readOnly bool) string {
 	if readOnly {
 		mode = "&mode=ro"
 	}
+	// The journal mode is stored in the file; Open sets it once (setWAL).
 	return "file:" + path + "?_txlock=immediate" + mode +
-		"&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
+		"&_pragma=busy_timeout(10000)&_pragma=synchronous(" + sync + ")" +
+		"&_pragma=foreign_keys(ON)"
 }
 
 // Open opens (creating if needed) the database state.db in dir and brings
@@ -92,15 +94,33 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	path := filepath.Join(dir, "state.db")
+	if err := checkPresence(dir, path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn(path, "FULL", false))
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	db.SetMaxOpenConns(4)
-	s := &Store{db: db, path: path}
-	if err := s.migrate(ctx); err != nil {
+	s := &Store{db: db, path: path, watch: watch{broken: make(chan struct{})}}
+	if err := setWAL(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		if corrupt(err) {
+			err = fmt.Errorf("%w: %v; %s", ErrDamaged, err, damagedAdvice)
+		}
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := s.quickCheck(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if err := markDirectory(dir); err != nil {
+		db.Close()
+		return nil, err
 	}
 	if s.outcomes, err = sql.Open("sqlite", dsn(path, "NORMAL", false)); err != nil {
 		db.Close()
@@ -132,7 +152,7 @@ func OpenReadOnly(ctx context.Context, dir string) (*Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	db.SetMaxOpenConns(2)
-	s := &Store{db: db, path: path, readOnly: true}
+	s := &Store{db: db, path: path, readOnly: true, watch: watch{broken: make(chan struct{})}}
 	version, err := schemaVersion(ctx, db)
 	if err == nil {
 		err = checkVersion(version, len(migrationNames()))

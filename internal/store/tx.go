@@ -39,6 +39,10 @@ func (s *Store) Do(ctx context.Context, fn func(*Tx) error) error {
 	if s.readOnly {
 		return errors.New("the state database is open read-only")
 	}
+	// Never write into a database that is no longer in its directory.
+	if err := s.Check(); err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error { return fn(&Tx{ctx: ctx, tx: tx, s: s}) })
 }
 
@@ -230,7 +234,7 @@ func OpenEmpty(ctx context.Context) (*Store, error) {
 	}
 	// One connection: every connection to a memory database is its own.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: ":memory:", readOnly: true}
+	s := &Store{db: db, path: ":memory:", readOnly: true, watch: watch{broken: make(chan struct{})}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
