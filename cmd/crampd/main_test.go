@@ -447,3 +447,20 @@ func TestVersionNamesTheCommit(t *testing.T) {
 		t.Errorf("crampd version names no module version:\n%s", byCommand.stdout)
 	}
 }
+
+// Without a user daemon the commands look for the system service, and the
+// hint names the unit that runs the daemon they looked for.
+func TestSystemServiceHints(t *testing.T) {
+	if _, err := os.Stat("/run/crampd"); err == nil {
+		t.Skip("a system crampd runs on this machine")
+	}
+	e := newEnv(t)
+	r := e.run("status", "--socket", "/run/crampd/crampd.sock")
+	if r.code != 3 || !strings.Contains(r.stderr, "the system crampd is not running") || !strings.Contains(r.stderr, "sudo systemctl start crampd") {
+		t.Fatalf("status of the system service: %+v", r)
+	}
+	r = e.run("status")
+	if r.code != 3 || !strings.Contains(r.stderr, "systemctl --user start crampd") {
+		t.Fatalf("status of the user's daemon: %+v", r)
+	}
+}

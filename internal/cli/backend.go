@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,17 +30,28 @@ func (f *clientFlags) add(cmd *cobra.Command, withJSON bool) {
 	}
 }
 
+// systemUnit is where `crampd install --system` puts the system unit.
+const systemUnit = "/etc/systemd/system/crampd.service"
+
 func (f *clientFlags) client(env Env) *control.Client {
-	path := f.socket
-	if path == "" {
-		path = control.DefaultSocket(env.Getenv)
+	if f.socket != "" {
+		return control.NewClient(f.socket)
 	}
-	return control.NewClient(path)
+	path, trust := control.Locate(env.Getenv)
+	return control.NewClientWith(path, trust)
 }
 
-// notRunning is the one line printed when the daemon does not answer.
+// notRunning is the one line printed when the daemon does not answer; the
+// hint names the unit that runs it.
 func notRunning(c *control.Client) string {
-	return fmt.Sprintf("crampd is not running (no daemon on %s); start it with `systemctl --user start crampd` or `crampd run`", c.Socket())
+	if c.System() {
+		return fmt.Sprintf("the system crampd is not running (no daemon on %s); start it with `sudo systemctl start crampd`", c.Socket())
+	}
+	msg := fmt.Sprintf("crampd is not running (no daemon on %s); start it with `systemctl --user start crampd` or `crampd run`", c.Socket())
+	if _, err := os.Stat(systemUnit); err == nil {
+		msg += "; for the system service, `sudo systemctl start crampd`"
+	}
+	return msg
 }
 
 // clientError turns an error from the daemon or the use cases into an exit
@@ -50,6 +63,8 @@ func clientError(c *control.Client, err error) error {
 		return err
 	case errors.Is(err, control.ErrNotRunning):
 		return fail(exitNoDaemon, errors.New(notRunning(c)))
+	case errors.Is(err, control.ErrRootOnly):
+		return fail(exitProblem, fmt.Errorf("crampd: the system crampd answers on %s, and only root may control it: run `sudo crampd %s`", c.Socket(), commandLine()))
 	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrNotFound):
 		var apiErr *control.APIError
 		if errors.As(err, &apiErr) && apiErr.Status == http.StatusBadRequest {
@@ -139,3 +154,6 @@ func (l *local) open(ctx context.Context, env Env, c *control.Client) (*app.Serv
 	svc := app.New(app.Config{Store: st, Clock: env.Clock, Profile: p})
 	return svc, func() { st.Close(); lock.Close() }, nil
 }
+
+// commandLine is the command as typed, for a hint to run it again.
+func commandLine() string { return strings.Join(os.Args[1:], " ") }

@@ -38,7 +38,11 @@ with --json it then prints {"error": "..."} as well.`,
 				if f.json {
 					return writeJSON(env.Stdout, st)
 				}
-				writeStatus(env.Stdout, st, zoneOf(st.Zone), env.Clock.Now())
+				which := "your daemon"
+				if c, ok := svc.(*control.Client); ok && c.System() {
+					which = "system service crampd.service"
+				}
+				writeStatus(env.Stdout, st, which, zoneOf(st.Zone), env.Clock.Now())
 				return nil
 			})
 			var ee *exitError
@@ -52,8 +56,8 @@ with --json it then prints {"error": "..."} as well.`,
 	return cmd
 }
 
-func writeStatus(w io.Writer, st app.Status, loc *time.Location, now time.Time) {
-	fmt.Fprintf(w, "crampd is running (up %s)\n", st.Uptime)
+func writeStatus(w io.Writer, st app.Status, which string, loc *time.Location, now time.Time) {
+	fmt.Fprintf(w, "crampd is running (%s, up %s)\n", which, st.Uptime)
 	reload := "ok"
 	if !st.LastReload.OK {
 		reload = "FAILED, previous profile in force: " + firstLine(st.LastReload.Error)

@@ -53,18 +53,33 @@ var (
 // Client talks to a daemon over its control socket.
 type Client struct {
 	socket string
+	trust  Trust
 	http   *http.Client
 }
 
 // NewClient returns a client for the socket at path. It talks only to the
 // user's own daemon: see dialOwn.
 func NewClient(path string) *Client {
+	trust := Own
+	if path == SystemSocket {
+		trust = System
+	}
+	return NewClientWith(path, trust)
+}
+
+// NewClientWith returns a client for the socket at path that talks only to
+// the daemon trust names.
+func NewClientWith(path string, trust Trust) *Client {
 	dialer := &net.Dialer{Timeout: 2 * time.Second}
-	return &Client{socket: path, http: &http.Client{
+	dial := dialOwn
+	if trust == System {
+		dial = dialSystem
+	}
+	return &Client{socket: path, trust: trust, http: &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-				return dialOwn(ctx, dialer, path)
+				return dial(ctx, dialer, path)
 			},
 		},
 	}}
@@ -72,6 +87,9 @@ func NewClient(path string) *Client {
 
 // Socket returns the socket path the client uses.
 func (c *Client) Socket() string { return c.socket }
+
+// System reports whether the client talks to the system service.
+func (c *Client) System() bool { return c.trust == System }
 
 func (c *Client) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader

@@ -31,6 +31,44 @@ func DefaultSocket(getenv func(string) string) string {
 	return filepath.Join(dir, "crampd", "crampd.sock")
 }
 
+// SystemSocket is where the system service (`crampd install --system`)
+// listens: systemd makes its directory, owned by the service's own user,
+// in root's /run.
+const SystemSocket = "/run/crampd/crampd.sock"
+
+// Trust says whose daemon a client may talk to.
+type Trust int
+
+const (
+	// Own is the user's own daemon: a private directory of the user's,
+	// served by a process of the user's.
+	Own Trust = iota
+	// System is the system service: a directory in root's /run owned by
+	// the service's user, served by that user. Only root may connect.
+	System
+)
+
+// Locate returns the socket the commands talk to when none is given: the
+// user's own, or the system service's when the user has none and the
+// system service runs (its directory exists only while it does).
+func Locate(getenv func(string) string) (string, Trust) {
+	return locate(DefaultSocket(getenv), SystemSocket)
+}
+
+func locate(user, system string) (string, Trust) {
+	if _, err := os.Lstat(user); err == nil {
+		return user, Own
+	}
+	if _, err := os.Lstat(filepath.Dir(system)); err == nil {
+		return system, System
+	}
+	return user, Own
+}
+
+// ErrRootOnly means the socket is the system service's, and only root may
+// control it.
+var ErrRootOnly = errors.New("only root may control the system crampd")
+
 // ErrRunning means another daemon answers on the socket.
 var ErrRunning = errors.New("crampd is already running")
 
@@ -140,6 +178,49 @@ func dialOwn(ctx context.Context, d *net.Dialer, path string) (net.Conn, error) 
 		c.Close()
 		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, not as you (uid %d), so it is not your crampd; stop it, or set XDG_RUNTIME_DIR or --socket to a directory of your own",
 			ErrUntrusted, path, uid, self)
+	}
+	return c, nil
+}
+
+// dialSystem connects to the system service's socket at path. Its
+// directory must sit in a directory of root's that no one else can write,
+// be owned by the service's user and writable by no one else, and the
+// process on the socket must run as that user: nothing else could have
+// made it. A user who is not root cannot connect (ErrRootOnly).
+func dialSystem(ctx context.Context, d *net.Dialer, path string) (net.Conn, error) {
+	dir := filepath.Dir(path)
+	parent := filepath.Dir(dir)
+	pfi, err := os.Lstat(parent)
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := pfi.Sys().(*syscall.Stat_t); !ok || st.Uid != 0 || !pfi.IsDir() || pfi.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("%w: %s, which holds the system socket's directory, is not a directory of root's that only root can write", ErrUntrusted, parent)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok || fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 {
+		return nil, fmt.Errorf("%w: the system socket's directory %s is not a directory that only its owner can write", ErrUntrusted, dir)
+	}
+	c, err := d.DialContext(ctx, "unix", path)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("%w (on %s): run the command with sudo", ErrRootOnly, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	uid, err := peerUID(c)
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("%w: cannot tell who serves %s: %w", ErrUntrusted, path, err)
+	}
+	if uid != int(st.Uid) {
+		c.Close()
+		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, not as the service's user (uid %d) that owns %s",
+			ErrUntrusted, path, uid, st.Uid, dir)
 	}
 	return c, nil
 }

@@ -206,3 +206,63 @@ func TestListenRefusesSquattedDirectory(t *testing.T) {
 		})
 	}
 }
+
+// systemDir makes a directory shaped like systemd's /run/crampd: inside a
+// directory of root's that only root writes, owned by the service's user
+// (the impostor's uid plays it), mode 0700.
+func systemDir(t *testing.T, owner int, perm os.FileMode) string {
+	t.Helper()
+	parent := privateDir(t)
+	os.Chmod(parent, 0o755)
+	dir := filepath.Join(parent, "crampd")
+	if err := os.Mkdir(dir, perm); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, perm)
+	if err := os.Chown(dir, owner, owner); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "crampd.sock")
+}
+
+// Root talks to the system service only when its socket is where only
+// systemd could have put it and the process on it runs as the directory's
+// owner; anything else is refused before a request is sent.
+func TestClientTrustsTheSystemServiceOnlyAsItsOwnUser(t *testing.T) {
+	impostor.RequireRoot(t)
+	ctx := context.Background()
+
+	sock := systemDir(t, impostor.UID, 0o700)
+	svc := impostor.Serve(t, "TestImpostorHelper", sock)
+	if _, err := control.NewClientWith(sock, control.System).Status(ctx); err != nil {
+		t.Fatalf("the service's own socket: %v", err)
+	}
+	if n := len(svc.Requests()); n != 1 {
+		t.Fatalf("the service got %d requests", n)
+	}
+	if !control.NewClient(control.SystemSocket).System() {
+		t.Fatal("a client for the system socket does not use the system's rules")
+	}
+
+	for _, tt := range []struct {
+		name  string
+		owner int
+		perm  os.FileMode
+		want  string
+	}{
+		{"served by someone other than the directory's owner", impostor.UID - 1, 0o700, "not as the service's user"},
+		{"a directory others can write", impostor.UID, 0o777, "not a directory that only its owner can write"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sock := systemDir(t, tt.owner, tt.perm)
+			im := impostor.Serve(t, "TestImpostorHelper", sock)
+			_, err := control.NewClientWith(sock, control.System).Status(ctx)
+			if !errors.Is(err, control.ErrUntrusted) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want ErrUntrusted saying %q", err, tt.want)
+			}
+			if n := len(im.Requests()); n != 0 {
+				t.Fatalf("%d requests reached an untrusted socket", n)
+			}
+		})
+	}
+}

@@ -335,6 +335,9 @@ func (d *Daemon) stopOutbox(ctx context.Context) error {
 // serveControl is the control socket as a component.
 func (d *Daemon) serveControl(ln net.Listener) component {
 	srv := control.NewServer(d.svc, d.log.With("component", "control"))
+	if d.opts.Socket == control.SystemSocket {
+		srv.AllowRoot()
+	}
 	done := make(chan struct{})
 	return component{
 		name: "control",
