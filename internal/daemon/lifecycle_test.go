@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,4 +232,46 @@ func TestDaemonStopsWhenItsWALIsRemoved(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("the daemon went on without its WAL:\n%s", h.logs.String())
 	}
+}
+
+// Reloads close the channels they replace: a webhook delivered to after
+// each of many reloads keeps one connection open, not one per reload.
+func TestReloadsDoNotLeakConnections(t *testing.T) {
+	var open atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			open.Add(-1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	h := newHarness(t, `timezone = "UTC"
+[hydration]
+enabled = false
+[[channel]]
+type = "webhook"
+url = "`+srv.URL+`"
+`, time.Date(2027, 6, 1, 14, 0, 0, 0, time.UTC))
+	h.start()
+	ctx := context.Background()
+	for i := range 30 {
+		if err := h.d.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.d.Service().Fire(ctx, "stretch"); err != nil {
+			t.Fatal(err)
+		}
+		if d := h.waitSettled(1)[0]; d.Status != domain.StatusDelivered {
+			t.Fatalf("reload %d: %+v", i, d)
+		}
+		h.clock.Advance(time.Millisecond)
+	}
+	// The server sees a closed connection a moment after the client
+	// closes it.
+	eventually(t, func() bool { return open.Load() <= 2 },
+		func() string { return fmt.Sprintf("%d connections open after 30 reloads", open.Load()) })
 }
