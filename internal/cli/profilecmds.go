@@ -60,11 +60,8 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			path := profilePath(path, env)
-			p, err := loadProfile(path)
+			p, err := profile.LoadWith(path, env.Getenv)
 			if err != nil {
-				return err
-			}
-			if err := p.CheckSecrets(env.Getenv); err != nil {
 				return fail(exitProblem, err)
 			}
 			for _, w := range p.Warnings {

@@ -174,11 +174,8 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 
 // load builds the runtime and channels from the profile file.
 func (d *Daemon) load() (*loaded, error) {
-	p, err := profile.Load(d.opts.ProfilePath)
+	p, err := profile.LoadWith(d.opts.ProfilePath, d.opts.Getenv)
 	if err != nil {
-		return nil, err
-	}
-	if err := p.CheckSecrets(d.opts.Getenv); err != nil {
 		return nil, err
 	}
 	deps := channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv, onAction: d.onAction}

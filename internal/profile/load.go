@@ -95,12 +95,19 @@ func DefaultPath() string {
 // file: it is opened without blocking and checked before it is read, so a
 // profile replaced by a named pipe cannot hang a reload until someone feeds
 // the pipe. At most MaxSize+1 bytes are read.
-func Load(path string) (*Profile, error) {
+func Load(path string) (*Profile, error) { return LoadWith(path, nil) }
+
+// LoadWith is Load that, given getenv, also reads every channel's secrets
+// and checks each the way its channel will use it (see CheckSecrets), and
+// reports their problems together with every other: a profile is fixed in
+// one round, not one kind of problem at a time. `crampd check` and the
+// daemon both load this way.
+func LoadWith(path string, getenv func(string) string) (*Profile, error) {
 	data, msg := readProfile(path)
 	if msg != "" {
 		return nil, &Error{Problems: []Problem{{File: path, Msg: msg}}}
 	}
-	return Parse(path, data)
+	return parse(path, data, getenv)
 }
 
 // readProfile reads the profile file, or describes why it cannot.
@@ -162,7 +169,9 @@ func shellQuote(s string) string {
 
 // Parse validates a profile held in memory; path is used in messages and to
 // resolve relative secret files.
-func Parse(path string, data []byte) (p *Profile, err error) {
+func Parse(path string, data []byte) (p *Profile, err error) { return parse(path, data, nil) }
+
+func parse(path string, data []byte, getenv func(string) string) (p *Profile, err error) {
 	if len(data) > MaxSize {
 		return nil, &Error{Problems: []Problem{{File: path, Msg: fmt.Sprintf("profile is larger than %d KiB; crampd refuses it", MaxSize>>10)}}}
 	}
@@ -176,6 +185,12 @@ func Parse(path string, data []byte) (p *Profile, err error) {
 	}
 	d := &decoder{file: path, pos: indexPositions(string(data))}
 	p = d.profile(path, d.root(raw))
+	if getenv != nil {
+		var serr *Error
+		if errors.As(p.CheckSecrets(getenv), &serr) {
+			d.probs = append(d.probs, serr.Problems...)
+		}
+	}
 	if len(d.probs) > 0 {
 		sortProblems(d.probs)
 		return nil, &Error{Problems: d.probs}

@@ -282,3 +282,19 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// A secret that cannot be read is reported together with the profile's
+// other problems, not only once they are fixed.
+func TestSecretProblemsComeWithTheOthers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "profile.toml")
+	os.WriteFile(path, []byte("[sleep]\nbedtime = \"23:00\"\n[[channel]]\ntype = \"ntfy\"\nurl = \"https://ntfy.example.com/legs\"\nsecret_env = \"CRAMPD_NOPE_TOKEN\"\n"), 0o600)
+	_, err := profile.LoadWith(path, func(string) string { return "" })
+	var perr *profile.Error
+	if !errors.As(err, &perr) || len(perr.Problems) != 2 {
+		t.Fatalf("problems %v, want the unknown key and the unset variable", err)
+	}
+	if got := perr.Problems[1].String(); !strings.Contains(got, "6:14: channel[1].secret_env:") {
+		t.Fatalf("second problem %s", got)
+	}
+}
