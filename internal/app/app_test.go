@@ -79,6 +79,10 @@ name = "Pill"
 times = ["09:00", "21:00"]
 repeat = "10m"
 max_repeats = 2
+[[custom]]
+name = "New year"
+cron = "0 9 1 1 *"
+title = "A new year"
 [[channel]]
 type = "stdout"
 name = "hook"
@@ -451,5 +455,18 @@ func TestDaysBounds(t *testing.T) {
 	}
 	if _, err := f.svc.Stats(ctx, 3661); !errors.Is(err, domain.ErrInvalid) {
 		t.Error("stats of 3661 days accepted")
+	}
+}
+
+// A custom reminder is fired by name wherever its next instant falls (this
+// one, once a year, is months ahead), in its own words.
+func TestFireACustomReminderByName(t *testing.T) {
+	f := newFixture(t)
+	res, err := f.svc.Fire(context.Background(), "New year")
+	if err != nil || res.Occurrence.Title != "A new year" || res.Occurrence.Kind != domain.KindCustom {
+		t.Fatalf("fire by name: %+v, %v", res, err)
+	}
+	if _, err := f.svc.Fire(context.Background(), "Old year"); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("fire of an unknown name: %v", err)
 	}
 }

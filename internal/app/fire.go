@@ -7,6 +7,8 @@ import (
 
 	"github.com/crampd/crampd/internal/advice"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/plan"
+	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/store"
 )
 
@@ -35,7 +37,10 @@ func (s *Service) Fire(ctx context.Context, what string) (FireResult, error) {
 	}
 	now := s.clock.Now()
 	policy, inputs := s.engine.Policy(), s.engine.Inputs()
-	o, found := nextOf(inputs.Build, now, what)
+	o, found := customNamed(policy.Profile(), what)
+	if !found {
+		o, found = nextOf(inputs.Build, now, what)
+	}
 	if !found {
 		k, err := domain.ParseKind(what)
 		if err != nil {
@@ -68,13 +73,24 @@ func (s *Service) Fire(ctx context.Context, what string) (FireResult, error) {
 	return res, nil
 }
 
-// nextOf finds the next planned reminder of kind what, or the custom
-// reminder named what, a day at a time so that a dense profile is not
-// planned days ahead.
+// customNamed words the custom reminder named what, wherever its next
+// instant falls.
+func customNamed(p *profile.Profile, what string) (domain.Occurrence, bool) {
+	for _, c := range p.Customs {
+		if c.Name == what {
+			t := plan.CustomText(c)
+			return domain.Occurrence{Kind: domain.KindCustom, Title: t.Title, Body: t.Body, Why: t.Why}, true
+		}
+	}
+	return domain.Occurrence{}, false
+}
+
+// nextOf finds the next planned reminder of kind what, a day at a time so
+// that a dense profile is not planned days ahead.
 func nextOf(build func(from, to time.Time) []domain.Occurrence, now time.Time, what string) (domain.Occurrence, bool) {
 	for from := now; from.Before(now.Add(fireSearch)); from = from.Add(24 * time.Hour) {
 		for _, c := range build(from, from.Add(24*time.Hour)) {
-			if string(c.Kind) == what || c.Rule == "custom/"+what {
+			if string(c.Kind) == what {
 				return c, true
 			}
 		}

@@ -306,6 +306,18 @@ const starBit = 1 << 63
 // custom adds the firings of a custom reminder on date d (in its own zone).
 // The cron spec only decides which wall times match; Resolve decides the
 // instants, so daylight saving follows the same rule as every other kind.
+// CustomRule is the rule of a custom reminder's occurrences.
+func CustomRule(c profile.Custom) string { return "custom/" + c.Name }
+
+// CustomText words a custom reminder.
+func CustomText(c profile.Custom) advice.Text {
+	why := c.Why
+	if why == "" {
+		why = "A reminder you added to your profile."
+	}
+	return advice.Text{Title: c.Title, Body: c.Message, Why: why}
+}
+
 func (b *builder) custom(c profile.Custom, d wall, lo, hi wall) {
 	s := c.Schedule
 	if d.add(24*time.Hour).before(lo) || hi.before(d) {
@@ -314,12 +326,8 @@ func (b *builder) custom(c profile.Custom, d wall, lo, hi wall) {
 	if s.Month&(1<<uint(d.t.Month())) == 0 || !dayMatches(s, d.t) {
 		return
 	}
-	why := c.Why
-	if why == "" {
-		why = "A reminder you added to your profile."
-	}
-	text := func() advice.Text { return advice.Text{Title: c.Title, Body: c.Message, Why: why} }
-	rule := "custom/" + c.Name
+	text := func() advice.Text { return CustomText(c) }
+	rule := CustomRule(c)
 	for h := 0; h < 24; h++ {
 		hour := d.add(time.Duration(h) * time.Hour)
 		if s.Hour&(1<<uint(h)) == 0 || hour.add(time.Hour).before(lo) || hi.before(hour) {
