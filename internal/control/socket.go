@@ -165,21 +165,10 @@ func dialOwn(ctx context.Context, d *net.Dialer, path string) (net.Conn, error) 
 		return nil, fmt.Errorf("%w: socket directory %s is open to other users (mode %04o), but crampd keeps it 0700; run chmod 700 %s",
 			ErrUntrusted, dir, perm, dir)
 	}
-	c, err := d.DialContext(ctx, "unix", path)
-	if err != nil {
-		return nil, err
-	}
-	uid, err := peerUID(c)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("%w: cannot tell who serves %s: %w", ErrUntrusted, path, err)
-	}
-	if self := os.Getuid(); uid != self {
-		c.Close()
-		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, not as you (uid %d), so it is not your crampd; stop it, or set XDG_RUNTIME_DIR or --socket to a directory of your own",
-			ErrUntrusted, path, uid, self)
-	}
-	return c, nil
+	self := os.Getuid()
+	return dialAs(ctx, d, path, self, func(uid int) string {
+		return fmt.Sprintf("not as you (uid %d), so it is not your crampd; stop it, or set XDG_RUNTIME_DIR or --socket to a directory of your own", self)
+	})
 }
 
 // dialSystem connects to the system service's socket at path. Its
@@ -205,22 +194,31 @@ func dialSystem(ctx context.Context, d *net.Dialer, path string) (net.Conn, erro
 	if !ok || fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 {
 		return nil, fmt.Errorf("%w: the system socket's directory %s is not a directory that only its owner can write", ErrUntrusted, dir)
 	}
-	c, err := d.DialContext(ctx, "unix", path)
+	c, err := dialAs(ctx, d, path, int(st.Uid), func(int) string {
+		return fmt.Sprintf("not as the service's user (uid %d) that owns %s", st.Uid, dir)
+	})
 	if errors.Is(err, fs.ErrPermission) {
 		return nil, fmt.Errorf("%w (on %s): run the command with sudo", ErrRootOnly, path)
 	}
+	return c, err
+}
+
+// dialAs connects to path and keeps the connection only when the process
+// serving it runs as uid; otherwise it says whom it found, and why that is
+// not enough (whyNot).
+func dialAs(ctx context.Context, d *net.Dialer, path string, uid int, whyNot func(found int) string) (net.Conn, error) {
+	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
 		return nil, err
 	}
-	uid, err := peerUID(c)
+	found, err := peerUID(c)
 	if err != nil {
 		c.Close()
 		return nil, fmt.Errorf("%w: cannot tell who serves %s: %w", ErrUntrusted, path, err)
 	}
-	if uid != int(st.Uid) {
+	if found != uid {
 		c.Close()
-		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, not as the service's user (uid %d) that owns %s",
-			ErrUntrusted, path, uid, st.Uid, dir)
+		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, %s", ErrUntrusted, path, found, whyNot(found))
 	}
 	return c, nil
 }
