@@ -166,9 +166,8 @@ func dialOwn(ctx context.Context, d *net.Dialer, path string) (net.Conn, error) 
 			ErrUntrusted, dir, perm, dir)
 	}
 	self := os.Getuid()
-	return dialAs(ctx, d, path, self, func(uid int) string {
-		return fmt.Sprintf("not as you (uid %d), so it is not your crampd; stop it, or set XDG_RUNTIME_DIR or --socket to a directory of your own", self)
-	})
+	return dialAs(ctx, d, path, self,
+		fmt.Sprintf("not as you (uid %d), so it is not your crampd; stop it, or set XDG_RUNTIME_DIR or --socket to a directory of your own", self))
 }
 
 // dialSystem connects to the system service's socket at path. Its
@@ -194,9 +193,7 @@ func dialSystem(ctx context.Context, d *net.Dialer, path string) (net.Conn, erro
 	if !ok || fi.Mode()&fs.ModeSymlink != 0 || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 {
 		return nil, fmt.Errorf("%w: the system socket's directory %s is not a directory that only its owner can write", ErrUntrusted, dir)
 	}
-	c, err := dialAs(ctx, d, path, int(st.Uid), func(int) string {
-		return fmt.Sprintf("not as the service's user (uid %d) that owns %s", st.Uid, dir)
-	})
+	c, err := dialAs(ctx, d, path, int(st.Uid), fmt.Sprintf("not as the service's user (uid %d) that owns %s", st.Uid, dir))
 	if errors.Is(err, fs.ErrPermission) {
 		return nil, fmt.Errorf("%w (on %s): run the command with sudo", ErrRootOnly, path)
 	}
@@ -206,7 +203,7 @@ func dialSystem(ctx context.Context, d *net.Dialer, path string) (net.Conn, erro
 // dialAs connects to path and keeps the connection only when the process
 // serving it runs as uid; otherwise it says whom it found, and why that is
 // not enough (whyNot).
-func dialAs(ctx context.Context, d *net.Dialer, path string, uid int, whyNot func(found int) string) (net.Conn, error) {
+func dialAs(ctx context.Context, d *net.Dialer, path string, uid int, whyNot string) (net.Conn, error) {
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
 		return nil, err
@@ -218,7 +215,7 @@ func dialAs(ctx context.Context, d *net.Dialer, path string, uid int, whyNot fun
 	}
 	if found != uid {
 		c.Close()
-		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, %s", ErrUntrusted, path, found, whyNot(found))
+		return nil, fmt.Errorf("%w: the process serving %s runs as uid %d, %s", ErrUntrusted, path, found, whyNot)
 	}
 	return c, nil
 }
