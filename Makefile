@@ -25,7 +25,7 @@ bench:
 	$(GO) run ./bench
 
 golden:
-	$(GO) test ./internal/plan -update
+	$(GO) test ./internal/plan ./internal/weather -update
 
 clean:
 	rm -rf bin

@@ -78,8 +78,12 @@ const (
 	ExtremeDangerF  = 125
 )
 
-// CategoryOf returns the category of a heat index in °F.
+// CategoryOf returns the category of a heat index in °F. The index is
+// first rounded to a whole degree, as the NWS chart and crampd's messages
+// show it, so that a category always matches the figure shown beside it
+// (102.6 °F reads "103 °F", in Danger).
 func CategoryOf(indexF float64) Category {
+	indexF = math.Round(indexF)
 	switch {
 	case indexF >= ExtremeDangerF:
 		return ExtremeDanger
@@ -111,5 +115,8 @@ func (c Category) String() string {
 // Describe gives a heat index in °F as people read it, in both scales:
 // "97 °F (36 °C)".
 func Describe(indexF float64) string {
-	return fmt.Sprintf("%d °F (%d °C)", int(math.Round(indexF)), int(math.Round(FToC(indexF))))
+	// The °C figure is that of the rounded °F one, so that the same °F
+	// always reads with the same °C.
+	f := math.Round(indexF)
+	return fmt.Sprintf("%d °F (%d °C)", int(f), int(math.Round(FToC(f))))
 }

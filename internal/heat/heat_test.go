@@ -96,14 +96,15 @@ func TestCategoryBoundaries(t *testing.T) {
 		want   heat.Category
 		label  string
 	}{
-		{name: "just below Caution", indexF: 79.99, want: heat.None, label: "below Caution"},
-		{name: "Caution starts at 80", indexF: 80, want: heat.Caution, label: "Caution"},
-		{name: "just below 90", indexF: 89.99, want: heat.Caution, label: "Caution"},
-		{name: "Extreme caution starts at 90", indexF: 90, want: heat.ExtremeCaution, label: "Extreme caution"},
-		{name: "just below 103", indexF: 102.99, want: heat.ExtremeCaution, label: "Extreme caution"},
-		{name: "Danger starts at 103", indexF: 103, want: heat.Danger, label: "Danger"},
-		{name: "just below 125", indexF: 124.99, want: heat.Danger, label: "Danger"},
-		{name: "Extreme danger starts at 125", indexF: 125, want: heat.ExtremeDanger, label: "Extreme danger"},
+		{name: "below Caution", indexF: 79.49, want: heat.None, label: "below Caution"},
+		{name: "Caution starts at 80, as shown rounded", indexF: 79.5, want: heat.Caution, label: "Caution"},
+		{name: "Caution at 80", indexF: 80, want: heat.Caution, label: "Caution"},
+		{name: "just below 90", indexF: 89.49, want: heat.Caution, label: "Caution"},
+		{name: "Extreme caution starts at 90", indexF: 89.5, want: heat.ExtremeCaution, label: "Extreme caution"},
+		{name: "just below 103", indexF: 102.49, want: heat.ExtremeCaution, label: "Extreme caution"},
+		{name: "Danger starts at 103", indexF: 102.5, want: heat.Danger, label: "Danger"},
+		{name: "just below 125", indexF: 124.49, want: heat.Danger, label: "Danger"},
+		{name: "Extreme danger starts at 125", indexF: 124.5, want: heat.ExtremeDanger, label: "Extreme danger"},
 		{name: "far above", indexF: 150, want: heat.ExtremeDanger, label: "Extreme danger"},
 	}
 	for _, tt := range tests {
