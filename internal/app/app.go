@@ -77,6 +77,9 @@ type Store interface {
 	Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error)
 	Queue(ctx context.Context, now time.Time) (store.Queue, error)
 	Path() string
+	// Forecast reads the stored weather forecast hours starting in
+	// [from, to).
+	Forecast(ctx context.Context, from, to time.Time) ([]domain.WeatherHour, error)
 }
 
 // Config configures a Service.
@@ -91,6 +94,9 @@ type Config struct {
 	// Profile is the profile a Service without a daemon plans from; it
 	// may be nil when the caller only reads the journal.
 	Profile *profile.Profile
+	// Forecast is the stored forecast a Service without a daemon plans
+	// from, with Profile.
+	Forecast plan.Forecast
 }
 
 // Service runs the use cases.
@@ -113,7 +119,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, engine: cfg.Engine, host: cfg.Host}
 	if cfg.Profile != nil {
 		s.policy = rules.New(cfg.Profile)
-		s.inputs = plan.Inputs{Profile: cfg.Profile}
+		s.inputs = plan.Inputs{Profile: cfg.Profile, Forecast: cfg.Forecast}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -38,7 +38,7 @@ type Weather struct {
 	// Weather Service computes it.
 	HeatIndexF float64 `json:"heat_index_f"`
 	// DayMaxHeatIndexF is the highest heat index of the day the cramp
-	// followed: the day before the night it fell in, or its own day for a
-	// cramp in the afternoon.
-	DayMaxHeatIndexF float64 `json:"day_max_heat_index_f"`
+	// followed (the day before the night it fell in, or its own day for a
+	// cramp in the afternoon), when the forecast for that day is stored.
+	DayMaxHeatIndexF *float64 `json:"day_max_heat_index_f,omitempty"`
 }

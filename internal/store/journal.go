@@ -213,7 +213,10 @@ func (t *Tx) AddCramp(c domain.Cramp, now time.Time) (domain.Cramp, error) {
 	var temp, humidity, index, dayMax sql.NullFloat64
 	if w := c.Weather; w != nil {
 		temp, humidity = sql.NullFloat64{Float64: w.TempC, Valid: true}, sql.NullFloat64{Float64: w.Humidity, Valid: true}
-		index, dayMax = sql.NullFloat64{Float64: w.HeatIndexF, Valid: true}, sql.NullFloat64{Float64: w.DayMaxHeatIndexF, Valid: true}
+		index = sql.NullFloat64{Float64: w.HeatIndexF, Valid: true}
+		if w.DayMaxHeatIndexF != nil {
+			dayMax = sql.NullFloat64{Float64: *w.DayMaxHeatIndexF, Valid: true}
+		}
 	}
 	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at,
 		weather_temp_c, weather_humidity, weather_heat_index_f, weather_day_max_heat_index_f)
@@ -253,8 +256,11 @@ func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp,
 		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note, &temp, &humidity, &index, &dayMax); err != nil {
 			return nil, fmt.Errorf("read cramps: %w", err)
 		}
-		if temp.Valid && humidity.Valid && index.Valid && dayMax.Valid {
-			c.Weather = &domain.Weather{TempC: temp.Float64, Humidity: humidity.Float64, HeatIndexF: index.Float64, DayMaxHeatIndexF: dayMax.Float64}
+		if temp.Valid && humidity.Valid && index.Valid {
+			c.Weather = &domain.Weather{TempC: temp.Float64, Humidity: humidity.Float64, HeatIndexF: index.Float64}
+			if dayMax.Valid {
+				c.Weather.DayMaxHeatIndexF = &dayMax.Float64
+			}
 		}
 		c.At = fromMS(at)
 		if symptoms != "" {

@@ -74,21 +74,26 @@ func TestForecastLaterFetchReplacesTheHoursItCovers(t *testing.T) {
 func TestCrampKeepsItsWeather(t *testing.T) {
 	s, _ := mustOpen(t)
 	ctx := context.Background()
-	with := domain.Cramp{At: t0, Severity: 5, Weather: &domain.Weather{TempC: 33.5, Humidity: 61, HeatIndexF: 97.2, DayMaxHeatIndexF: 104.9}}
+	dayMax := 104.9
+	with := domain.Cramp{At: t0, Severity: 5, Weather: &domain.Weather{TempC: 33.5, Humidity: 61, HeatIndexF: 97.2, DayMaxHeatIndexF: &dayMax}}
+	hourOnly := domain.Cramp{At: t0.Add(time.Minute), Weather: &domain.Weather{TempC: 20, Humidity: 50, HeatIndexF: 67.3}}
 	without := domain.Cramp{At: t0.Add(time.Hour), Severity: 3}
-	for _, c := range []domain.Cramp{with, without} {
+	for _, c := range []domain.Cramp{with, hourOnly, without} {
 		if _, err := addCramp(s, c, t0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := s.Cramps(ctx, t0, t0.Add(2*time.Hour))
-	if err != nil || len(got) != 2 {
+	if err != nil || len(got) != 3 {
 		t.Fatalf("cramps %v, %v", got, err)
 	}
-	if w := got[0].Weather; w == nil || *w != *with.Weather {
+	if w := got[0].Weather; w == nil || w.TempC != 33.5 || w.Humidity != 61 || w.HeatIndexF != 97.2 || w.DayMaxHeatIndexF == nil || *w.DayMaxHeatIndexF != dayMax {
 		t.Errorf("weather read back as %+v, want %+v", w, *with.Weather)
 	}
-	if got[1].Weather != nil {
-		t.Errorf("a cramp logged without a forecast reads back with weather %+v", *got[1].Weather)
+	if w := got[1].Weather; w == nil || w.HeatIndexF != 67.3 || w.DayMaxHeatIndexF != nil {
+		t.Errorf("weather without the day's maximum read back as %+v", w)
+	}
+	if got[2].Weather != nil {
+		t.Errorf("a cramp logged without a forecast reads back with weather %+v", *got[2].Weather)
 	}
 }
