@@ -137,3 +137,15 @@ func (b *builder) heatElectrolytes(d, wake, bed wall, hottest float64, workoutPr
 func fmtMinutes(d time.Duration) string {
 	return fmt.Sprintf("%d minutes", int(d/time.Minute))
 }
+
+// FetchedAt returns when the newest of the forecast's hours was fetched;
+// the zero time for an empty forecast.
+func (f Forecast) FetchedAt() time.Time {
+	var last time.Time
+	for _, h := range f.hours {
+		if h.FetchedAt.After(last) {
+			last = h.FetchedAt
+		}
+	}
+	return last
+}
