@@ -24,7 +24,7 @@ func HeatHydration(indexF float64, c heat.Category, every string) Text {
 	return Text{
 		Title: fmt.Sprintf("Time for a cup of water: heat index %s", heat.Describe(indexF)),
 		Body:  body,
-		Why: fmt.Sprintf("Heat index %s this hour, in the US National Weather Service's %q category. Drinking enough matters especially in hot weather: dehydration is a well-known cause of muscle cramps.",
+		Why: fmt.Sprintf("Heat index %s this hour, in the US National Weather Service's %q category (forecast by Open-Meteo.com). Drinking enough matters especially in hot weather: dehydration is a well-known cause of muscle cramps.",
 			heat.Describe(indexF), c.String()),
 	}
 }
@@ -39,7 +39,7 @@ func HeatElectrolytes(maxF float64, c heat.Category, snacks []string) Text {
 	return Text{
 		Title: "Replenish electrolytes on a hot day",
 		Body:  body,
-		Why: fmt.Sprintf("A heat index of %s is in the US National Weather Service's %q category. Heavy sweating depletes fluid and electrolytes such as sodium and potassium, which can trigger cramps; electrolyte-rich fluids may help afterwards.",
+		Why: fmt.Sprintf("A heat index of %s is in the US National Weather Service's %q category (forecast by Open-Meteo.com). Heavy sweating depletes fluid and electrolytes such as sodium and potassium, which can trigger cramps; electrolyte-rich fluids may help afterwards.",
 			heat.Describe(maxF), c.String()),
 	}
 }
