@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -303,5 +304,73 @@ func TestForecastFailuresFallBackToTheClimate(t *testing.T) {
 				t.Errorf("the warning does not say %q and that the climate is followed:\n%s", tt.why, logs)
 			}
 		})
+	}
+}
+
+// A reload that adds [weather] plans from the stored forecast at once and
+// fetches; one that removes it plans from the climate and fetches no more.
+func TestReloadFollowsTheWeatherSection(t *testing.T) {
+	ny := mustZone(t, "America/New_York")
+	start := time.Date(2027, 7, 20, 10, 0, 0, 0, ny)
+	api := newForecastAPI(t, "openmeteo-hot.json")
+	var requests atomic.Int32
+	counted := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		api.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer counted.Close()
+	with := weatherProfile(counted.URL)
+	without := strings.Replace(with, "[weather]\nlatitude = 40.71\nlongitude = -74.01\nurl = \""+counted.URL+"/v1/forecast\"\n", "", 1)
+	h := newHarness(t, without, start)
+	p, err := profile.Parse("with.toml", []byte(with))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The heat wave was stored by an earlier run with [weather].
+	st, err := store.Open(context.Background(), filepath.Join(h.dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveForecast(context.Background(), parsed(t, p, "openmeteo-hot.json", start.Add(-4*time.Hour)).Hours()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	h.start()
+	h.settleAll()
+	next := func() domain.Occurrence {
+		t.Helper()
+		occs := h.d.Engine().Upcoming(1)
+		if len(occs) != 1 {
+			t.Fatal("nothing planned")
+		}
+		return occs[0]
+	}
+	if n := requests.Load(); n != 0 || strings.Contains(next().Why, "Heat index") {
+		t.Fatalf("without [weather]: %d requests, next %q", n, next().Why)
+	}
+
+	writeFile(t, h.path, with)
+	if err := h.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if o := next(); !strings.Contains(o.Why, "Heat index") {
+		t.Errorf("after adding [weather], the next reminder does not follow the stored heat wave: %s %q", o.At, o.Why)
+	}
+	h.settleAll()
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests after adding [weather], want 1 at once", n)
+	}
+
+	writeFile(t, h.path, without)
+	if err := h.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if o := next(); strings.Contains(o.Why, "Heat index") {
+		t.Errorf("after removing [weather], the next reminder still follows the forecast: %q", o.Why)
+	}
+	h.advanceAll(start.Add(12 * time.Hour))
+	if n := requests.Load(); n != 1 {
+		t.Errorf("%d requests after removing [weather], want none more", n)
 	}
 }

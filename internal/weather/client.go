@@ -38,6 +38,13 @@ const (
 	// yesterday, for the weather beside a cramp logged late, and the two
 	// days ahead a forecast may be used for.
 	pastDays, forecastDays = 1, 3
+	// maxHours is the most hours an answer may hold: Open-Meteo forecasts
+	// at most 16 days, with up to 92 past ones.
+	maxHours = 24 * (16 + 92)
+	// keepBefore and keepAfter bound the hours kept around the fetch:
+	// those asked for, with room for a server whose clock is off. A
+	// server cannot fill the state database with hours nobody asked for.
+	keepBefore, keepAfter = 3 * 24 * time.Hour, 8 * 24 * time.Hour
 	// placeTolerance is how far, in degrees, the grid cell a forecast
 	// describes may lie from the place asked for. Open-Meteo answers for
 	// the centre of a model cell, a few kilometres away; half a degree is
@@ -171,6 +178,8 @@ func Parse(body []byte, w *profile.Weather, now time.Time) ([]domain.WeatherHour
 		return nil, fmt.Errorf("no hourly %s in the answer", fieldTemperature)
 	case r.Hourly.Humidity == nil:
 		return nil, fmt.Errorf("no hourly %s in the answer", fieldHumidity)
+	case len(r.Hourly.Time) > maxHours:
+		return nil, fmt.Errorf("the answer holds %d hours, more than any forecast (%d)", len(r.Hourly.Time), maxHours)
 	case len(r.Hourly.Temperature) != len(r.Hourly.Time) || len(r.Hourly.Humidity) != len(r.Hourly.Time):
 		return nil, fmt.Errorf("the hourly fields differ in length (%d times, %d temperatures, %d humidities)",
 			len(r.Hourly.Time), len(r.Hourly.Temperature), len(r.Hourly.Humidity))
@@ -202,6 +211,9 @@ func Parse(body []byte, w *profile.Weather, now time.Time) ([]domain.WeatherHour
 		if temp == nil || humidity == nil {
 			continue // not forecast yet
 		}
+		if at.Before(now.Add(-keepBefore)) || at.After(now.Add(keepAfter)) {
+			continue // not asked for
+		}
 		if *temp < -90 || *temp > 60 || *humidity < 0 || *humidity > 100 {
 			return nil, fmt.Errorf("implausible weather at %s: %v °C, %v%% humidity", s, *temp, *humidity)
 		}
@@ -209,7 +221,7 @@ func Parse(body []byte, w *profile.Weather, now time.Time) ([]domain.WeatherHour
 			Latitude: w.Latitude, Longitude: w.Longitude})
 	}
 	if len(out) == 0 {
-		return nil, errors.New("no hour of the forecast has a value")
+		return nil, fmt.Errorf("no hour of the forecast has a value for the days around %s", now.Format(time.DateOnly))
 	}
 	return out, nil
 }

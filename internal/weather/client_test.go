@@ -122,7 +122,7 @@ func TestParseUsesTheAnswersOffsetAcrossDaylightSaving(t *testing.T) {
 		"hourly_units":{"time":"iso8601","temperature_2m":"°C","relative_humidity_2m":"%"},
 		"hourly":{"time":["2027-11-07T00:00","2027-11-07T01:00","2027-11-07T02:00"],
 		"temperature_2m":[10.0,9.5,9.0],"relative_humidity_2m":[80,81,82]}}`)
-	hours, err := weather.Parse(body, config("http://x"), time.Now())
+	hours, err := weather.Parse(body, config("http://x"), time.Date(2027, 11, 7, 8, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,12 +179,27 @@ func TestFetchFailures(t *testing.T) {
 			h["temperature_2m"] = make([]any, 96)
 		}), want: "no hour of the forecast has a value"},
 		{name: "a huge answer", status: 200, body: bytes.Repeat([]byte(" "), 2<<20), want: "larger than 1024 KiB"},
+		{name: "more hours than any forecast", status: 200, body: edit(t, hot, func(m map[string]any) {
+			h := m["hourly"].(map[string]any)
+			var ts, vs []any
+			for i := range 3000 {
+				ts = append(ts, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i)*time.Hour).Format("2006-01-02T15:04"))
+				vs = append(vs, 20)
+			}
+			h["time"], h["temperature_2m"], h["relative_humidity_2m"] = ts, vs, vs
+		}), want: "the answer holds 3000 hours, more than any forecast"},
+		{name: "a forecast for another year", status: 200, body: edit(t, hot, func(m map[string]any) {
+			ts := m["hourly"].(map[string]any)["time"].([]any)
+			for i := range ts {
+				ts[i] = strings.Replace(ts[i].(string), "2027", "2031", 1)
+			}
+		}), want: "no hour of the forecast has a value for the days around 2027-07-20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := serve(t, tt.status, tt.body)
 			c := &weather.Client{HTTP: srv.Client()}
-			hours, err := c.Fetch(context.Background(), config(srv.URL), newYork, time.Now())
+			hours, err := c.Fetch(context.Background(), config(srv.URL), newYork, time.Date(2027, 7, 20, 6, 0, 0, 0, newYork))
 			if err == nil {
 				t.Fatalf("no error; %d hours", len(hours))
 			}
