@@ -6,10 +6,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
 	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/heat"
+	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/rules"
 	"github.com/crampd/crampd/internal/store"
 )
 
@@ -132,5 +136,49 @@ func TestStatsWithoutAForecast(t *testing.T) {
 	st, err := f.svc.Stats(context.Background(), 7)
 	if err != nil || st.Heat != nil {
 		t.Fatalf("stats %+v, %v", st, err)
+	}
+}
+
+// Status says whether the plan follows a forecast this hour, and its heat.
+func TestStatusNamesTheWeather(t *testing.T) {
+	p, err := profile.Parse("profile.toml", []byte(testProfile+"[weather]\nlatitude = 52.52\nlongitude = 13.41\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	clock := clockwork.NewFakeClockAt(start)
+	hour := domain.WeatherHour{At: start.Truncate(time.Hour), TempC: 36, Humidity: 50, FetchedAt: start.Add(-time.Hour), Latitude: 52.52, Longitude: 13.41}
+	tests := []struct {
+		name     string
+		forecast plan.Forecast
+		want     app.WeatherStatus
+	}{
+		{name: "following a fresh forecast", forecast: plan.NewForecast([]domain.WeatherHour{hour}),
+			want: app.WeatherStatus{Following: true, HeatIndexF: heat.IndexC(36, 50), Category: "Danger"}},
+		{name: "nothing stored covers this hour", forecast: plan.Forecast{}, want: app.WeatherStatus{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eng := &fakeEngine{policy: rules.New(p), inputs: plan.Inputs{Profile: p, Forecast: tt.forecast}}
+			svc := app.New(app.Config{Store: st, Clock: clock, Engine: eng, Host: fakeHost{}})
+			got, err := svc.Status(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := got.Weather
+			if w == nil || w.Following != tt.want.Following || w.HeatIndexF != tt.want.HeatIndexF || w.Category != tt.want.Category ||
+				(w.Following && (w.FetchedAt == nil || !w.FetchedAt.Equal(hour.FetchedAt))) {
+				t.Errorf("weather status %+v, want %+v", w, tt.want)
+			}
+		})
+	}
+	// Without [weather], status says nothing of it.
+	f := newFixture(t)
+	if got, err := f.svc.Status(context.Background()); err != nil || got.Weather != nil {
+		t.Errorf("status without [weather]: %+v, %v", got.Weather, err)
 	}
 }

@@ -73,6 +73,9 @@ func writeStatus(w io.Writer, st app.Status, loc *time.Location, now time.Time) 
 	if r := st.NextRepeat; r != nil {
 		fmt.Fprintf(w, "  repeat:   %s %s at %s (%s)\n", r.Occurrence.Kind, r.Occurrence.ID, stamp(r.At, loc, now), r.Occurrence.Title)
 	}
+	if ws := st.Weather; ws != nil {
+		fmt.Fprintf(w, "  weather:  %s\n", weatherStatus(ws, loc, now))
+	}
 }
 
 func firstLine(s string) string {

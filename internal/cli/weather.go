@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/heat"
 	"github.com/crampd/crampd/internal/plan"
@@ -123,4 +124,13 @@ func writeHeatNights(w io.Writer, h *stats.HeatNights) {
 		fmt.Fprintf(w, "  after a day with no forecast stored:        %d cramp nights of %d\n", h.UnknownCrampNights, h.UnknownNights)
 	}
 	fmt.Fprintln(w, "  (weather data by Open-Meteo.com, CC BY 4.0)")
+}
+
+// weatherStatus says in a line what the plan follows this hour.
+func weatherStatus(ws *app.WeatherStatus, loc *time.Location, now time.Time) string {
+	if !ws.Following || ws.FetchedAt == nil {
+		return "no forecast fetched within two days covers this hour: planning from the climate"
+	}
+	return fmt.Sprintf("heat index %s this hour (%s), forecast fetched %s by Open-Meteo.com",
+		heat.Describe(ws.HeatIndexF), ws.Category, stamp(*ws.FetchedAt, loc, now))
 }
