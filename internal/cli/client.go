@@ -26,7 +26,8 @@ func newStatusCmd(env Env) *cobra.Command {
 		Short: "Show the running daemon's state",
 		Long: `Status shows how long the daemon has run, the profile it loaded (and whether
 the last reload failed), any pause, what waits in the outbox, the repeats and
-snoozes still to come, and the next reminder. Without a daemon it exits 3;
+snoozes still to come, the next reminder and, with [weather], this hour's heat
+index and when its forecast was fetched. Without a daemon it exits 3;
 with --json it then prints {"error": "..."} as well.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
