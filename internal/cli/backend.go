@@ -92,15 +92,7 @@ func withService(ctx context.Context, env Env, f clientFlags, l *local, fn func(
 		return clientError(c, err)
 	}
 	fmt.Fprintln(env.Stderr, notRunning(c)+"; "+l.instead)
-	svc, done, err := l.open(ctx, env, c)
-	if err != nil {
-		return err
-	}
-	defer done()
-	if err := fn(svc); err != nil {
-		return clientError(c, err)
-	}
-	return nil
+	return withLocal(ctx, env, f, l, fn)
 }
 
 // withLocal runs fn against the use cases on the state database, without

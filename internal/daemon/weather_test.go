@@ -2,15 +2,9 @@ package daemon_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,64 +12,13 @@ import (
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/store"
+	"github.com/crampd/crampd/internal/testutil/openmeteo"
 	"github.com/crampd/crampd/internal/weather"
 )
 
-// forecastAPI is a local server shaped like Open-Meteo's forecast API,
-// whose answer a test can change.
-type forecastAPI struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	status int
-	body   []byte
-	hang   bool
-}
-
-func newForecastAPI(t *testing.T, fixture string) *forecastAPI {
-	t.Helper()
-	a := &forecastAPI{}
-	a.answer(200, openMeteo(t, fixture))
-	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.mu.Lock()
-		status, body, hang := a.status, a.body, a.hang
-		a.mu.Unlock()
-		if hang {
-			<-r.Context().Done()
-			return
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		w.Write(body)
-	}))
-	t.Cleanup(a.srv.Close)
-	return a
-}
-
-func (a *forecastAPI) answer(status int, body []byte) {
-	a.mu.Lock()
-	a.status, a.body, a.hang = status, body, false
-	a.mu.Unlock()
-}
-
-func (a *forecastAPI) hangs() {
-	a.mu.Lock()
-	a.hang = true
-	a.mu.Unlock()
-}
-
-// openMeteo reads a saved Open-Meteo answer (internal/weather/testdata).
-func openMeteo(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "weather", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // weatherProfile is a New Yorker with water every two hours outside the
-// heat, whose forecast comes from url.
-func weatherProfile(url string) string {
+// heat, whose forecast comes from endpoint.
+func weatherProfile(endpoint string) string {
 	return `timezone = "America/New_York"
 [sleep]
 wake = "07:00"
@@ -85,7 +28,7 @@ enabled = false
 [weather]
 latitude = 40.71
 longitude = -74.01
-url = "` + url + `/v1/forecast"
+url = "` + endpoint + `"
 [[channel]]
 type = "stdout"
 `
@@ -162,7 +105,7 @@ func (h *harness) profile() *profile.Profile {
 // parsed fetches a saved answer as the daemon would, at fetched.
 func parsed(t *testing.T, p *profile.Profile, name string, fetched time.Time) plan.Forecast {
 	t.Helper()
-	hours, err := weather.Parse(openMeteo(t, name), p.Weather, fetched)
+	hours, err := weather.Parse(openmeteo.Fixture(t, name), p.Weather, fetched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,15 +121,15 @@ func TestForecastArrivingMidDayReplans(t *testing.T) {
 	ny := mustZone(t, "America/New_York")
 	start := time.Date(2027, 7, 20, 6, 0, 0, 0, ny)
 	noon := start.Add(6 * time.Hour)
-	api := newForecastAPI(t, "openmeteo-cool.json")
-	h := newHarness(t, weatherProfile(api.srv.URL), start)
+	api := openmeteo.New(t, "cool")
+	h := newHarness(t, weatherProfile(api.Endpoint()), start)
 	h.start()
 	h.settleAll()
 	p := h.profile()
 
 	// The morning follows the cool forecast, which is the climate's plan;
 	// the fetch every three hours changes nothing.
-	cool := plan.Inputs{Profile: p, Forecast: parsed(t, p, "openmeteo-cool.json", start)}
+	cool := plan.Inputs{Profile: p, Forecast: parsed(t, p, "cool", start)}
 	morning := cool.Build(start, noon)
 	if climate := (plan.Inputs{Profile: p}).Build(start, noon); !slices.EqualFunc(morning, climate, func(a, b domain.Occurrence) bool { return a.ID == b.ID }) {
 		t.Fatalf("the cool morning is not the climate's plan")
@@ -194,14 +137,14 @@ func TestForecastArrivingMidDayReplans(t *testing.T) {
 	h.runThrough(morning, nil, noon)
 
 	// Now a heat wave is forecast; the noon refresh fetches it.
-	api.answer(200, openMeteo(t, "openmeteo-hot.json"))
+	api.Answer(200, openmeteo.Fixture(t, "hot"))
 	h.advanceAll(noon)
 	h.noneFired("the new plan's reminders before noon fired late")
 	if !strings.Contains(h.logs.String(), "weather forecast stored") {
 		t.Fatalf("the noon refresh stored nothing:\n%s", h.logs.String())
 	}
 
-	hot := plan.Inputs{Profile: p, Forecast: parsed(t, p, "openmeteo-hot.json", noon)}
+	hot := plan.Inputs{Profile: p, Forecast: parsed(t, p, "hot", noon)}
 	end := start.Add(10 * time.Hour) // 16:00
 	afternoon := hot.Build(noon, end)
 	dropped := cool.Build(noon, end)
@@ -231,7 +174,7 @@ func TestForecastArrivingMidDayReplans(t *testing.T) {
 
 	// A restart while the API is down plans from the stored heat wave.
 	h.stop()
-	api.answer(500, []byte("down"))
+	api.Answer(500, []byte("down"))
 	h.start()
 	h.settleAll()
 	h.noneFired("a restart fired something again")
@@ -244,40 +187,32 @@ func TestForecastArrivingMidDayReplans(t *testing.T) {
 func TestForecastFailuresFallBackToTheClimate(t *testing.T) {
 	ny := mustZone(t, "America/New_York")
 	start := time.Date(2027, 7, 20, 6, 0, 0, 0, ny)
-	hot := func(t *testing.T) []byte { return openMeteo(t, "openmeteo-hot.json") }
-	bend := func(t *testing.T, fn func(map[string]any)) []byte {
-		var m map[string]any
-		if err := json.Unmarshal(hot(t), &m); err != nil {
-			t.Fatal(err)
-		}
-		fn(m)
-		b, _ := json.Marshal(m)
-		return b
-	}
+	hot := func(t *testing.T) []byte { return openmeteo.Fixture(t, "hot") }
+	bend := func(t *testing.T, fn func(map[string]any)) []byte { return openmeteo.Edit(t, hot(t), fn) }
 	tests := []struct {
 		name string
 		// set makes the API fail.
-		set func(t *testing.T, a *forecastAPI)
+		set func(t *testing.T, a *openmeteo.Server)
 		// stale stores the hot forecast, fetched three days ago, first.
 		stale bool
 		why   string
 	}{
-		{name: "timeout", set: func(t *testing.T, a *forecastAPI) { a.hangs() }, why: "no answer within 200ms"},
-		{name: "500", set: func(t *testing.T, a *forecastAPI) { a.answer(500, []byte("oops")) }, why: "answered 500 Internal Server Error"},
-		{name: "malformed JSON", set: func(t *testing.T, a *forecastAPI) { a.answer(200, hot(t)[:100]) }, why: "not the forecast API's JSON"},
-		{name: "other coordinates", set: func(t *testing.T, a *forecastAPI) {
-			a.answer(200, bend(t, func(m map[string]any) { m["latitude"], m["longitude"] = 48.85, 2.35 }))
+		{name: "timeout", set: func(t *testing.T, a *openmeteo.Server) { a.Hang() }, why: "no answer within 200ms"},
+		{name: "500", set: func(t *testing.T, a *openmeteo.Server) { a.Answer(500, []byte("oops")) }, why: "answered 500 Internal Server Error"},
+		{name: "malformed JSON", set: func(t *testing.T, a *openmeteo.Server) { a.Answer(200, hot(t)[:100]) }, why: "not the forecast API's JSON"},
+		{name: "other coordinates", set: func(t *testing.T, a *openmeteo.Server) {
+			a.Answer(200, bend(t, func(m map[string]any) { m["latitude"], m["longitude"] = 48.85, 2.35 }))
 		}, why: "the answer is for 48.85, 2.35"},
-		{name: "no hourly fields", set: func(t *testing.T, a *forecastAPI) {
-			a.answer(200, bend(t, func(m map[string]any) { delete(m, "hourly") }))
+		{name: "no hourly fields", set: func(t *testing.T, a *openmeteo.Server) {
+			a.Answer(200, bend(t, func(m map[string]any) { delete(m, "hourly") }))
 		}, why: "no hourly forecast"},
-		{name: "a forecast two days old", stale: true, set: func(t *testing.T, a *forecastAPI) { a.answer(503, nil) }, why: "answered 503"},
+		{name: "a forecast two days old", stale: true, set: func(t *testing.T, a *openmeteo.Server) { a.Answer(503, nil) }, why: "answered 503"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			api := newForecastAPI(t, "openmeteo-hot.json")
+			api := openmeteo.New(t, "hot")
 			tt.set(t, api)
-			h := newHarness(t, weatherProfile(api.srv.URL), start)
+			h := newHarness(t, weatherProfile(api.Endpoint()), start)
 			h.weatherTimeout = 200 * time.Millisecond
 			p := h.profile()
 			if tt.stale {
@@ -285,7 +220,7 @@ func TestForecastFailuresFallBackToTheClimate(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				old := parsed(t, p, "openmeteo-hot.json", start.AddDate(0, 0, -3))
+				old := parsed(t, p, "hot", start.AddDate(0, 0, -3))
 				if err := st.SaveForecast(context.Background(), old.Hours()); err != nil {
 					t.Fatal(err)
 				}
@@ -312,15 +247,9 @@ func TestForecastFailuresFallBackToTheClimate(t *testing.T) {
 func TestReloadFollowsTheWeatherSection(t *testing.T) {
 	ny := mustZone(t, "America/New_York")
 	start := time.Date(2027, 7, 20, 10, 0, 0, 0, ny)
-	api := newForecastAPI(t, "openmeteo-hot.json")
-	var requests atomic.Int32
-	counted := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		api.srv.Config.Handler.ServeHTTP(w, r)
-	}))
-	defer counted.Close()
-	with := weatherProfile(counted.URL)
-	without := strings.Replace(with, "[weather]\nlatitude = 40.71\nlongitude = -74.01\nurl = \""+counted.URL+"/v1/forecast\"\n", "", 1)
+	api := openmeteo.New(t, "hot")
+	with := weatherProfile(api.Endpoint())
+	without := strings.Replace(with, "[weather]\nlatitude = 40.71\nlongitude = -74.01\nurl = \""+api.Endpoint()+"\"\n", "", 1)
 	h := newHarness(t, without, start)
 	p, err := profile.Parse("with.toml", []byte(with))
 	if err != nil {
@@ -331,7 +260,7 @@ func TestReloadFollowsTheWeatherSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveForecast(context.Background(), parsed(t, p, "openmeteo-hot.json", start.Add(-4*time.Hour)).Hours()); err != nil {
+	if err := st.SaveForecast(context.Background(), parsed(t, p, "hot", start.Add(-4*time.Hour)).Hours()); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -346,7 +275,7 @@ func TestReloadFollowsTheWeatherSection(t *testing.T) {
 		}
 		return occs[0]
 	}
-	if n := requests.Load(); n != 0 || strings.Contains(next().Why, "Heat index") {
+	if n := api.Requests(); n != 0 || strings.Contains(next().Why, "Heat index") {
 		t.Fatalf("without [weather]: %d requests, next %q", n, next().Why)
 	}
 
@@ -358,7 +287,7 @@ func TestReloadFollowsTheWeatherSection(t *testing.T) {
 		t.Errorf("after adding [weather], the next reminder does not follow the stored heat wave: %s %q", o.At, o.Why)
 	}
 	h.settleAll()
-	if n := requests.Load(); n != 1 {
+	if n := api.Requests(); n != 1 {
 		t.Errorf("%d requests after adding [weather], want 1 at once", n)
 	}
 
@@ -370,7 +299,7 @@ func TestReloadFollowsTheWeatherSection(t *testing.T) {
 		t.Errorf("after removing [weather], the next reminder still follows the forecast: %q", o.Why)
 	}
 	h.advanceAll(start.Add(12 * time.Hour))
-	if n := requests.Load(); n != 1 {
+	if n := api.Requests(); n != 1 {
 		t.Errorf("%d requests after removing [weather], want none more", n)
 	}
 }

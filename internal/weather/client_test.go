@@ -3,16 +3,14 @@ package weather_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/testutil/openmeteo"
 	"github.com/crampd/crampd/internal/weather"
 )
 
@@ -27,60 +25,21 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-// fixture reads a saved Open-Meteo answer from testdata.
-func fixture(t testing.TB, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// edit decodes an answer, lets fn change it, and encodes it again: a
-// fixture bent into one way the API can go wrong.
-func edit(t testing.TB, body []byte, fn func(map[string]any)) []byte {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(body, &m); err != nil {
-		t.Fatal(err)
-	}
-	fn(m)
-	out, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// serve answers every request with status and body.
-func serve(t testing.TB, status int, body []byte) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(status)
-		w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-func config(url string) *profile.Weather {
-	return &profile.Weather{Latitude: 40.71, Longitude: -74.01, URL: url + "/v1/forecast", Refresh: 3 * time.Hour}
+func config(endpoint string) *profile.Weather {
+	return &profile.Weather{Latitude: 40.71, Longitude: -74.01, URL: endpoint, Refresh: 3 * time.Hour}
 }
 
 func TestFetchReadsOpenMeteo(t *testing.T) {
 	var got *http.Request
-	body := fixture(t, "openmeteo-hot.json")
+	api := openmeteo.New(t, "hot")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got = r.Clone(context.Background())
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Write(body)
+		api.Config.Handler.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 	now := time.Date(2027, 7, 20, 6, 0, 0, 0, newYork)
 	c := &weather.Client{HTTP: srv.Client()}
-	hours, err := c.Fetch(context.Background(), config(srv.URL), newYork, now)
+	hours, err := c.Fetch(context.Background(), config(srv.URL+"/v1/forecast"), newYork, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +94,7 @@ func TestParseUsesTheAnswersOffsetAcrossDaylightSaving(t *testing.T) {
 
 // Every way the answer can be wrong is an error that says what is wrong.
 func TestFetchFailures(t *testing.T) {
-	hot := fixture(t, "openmeteo-hot.json")
+	hot := openmeteo.Fixture(t, "hot")
 	tests := []struct {
 		name   string
 		status int
@@ -150,36 +109,36 @@ func TestFetchFailures(t *testing.T) {
 			want: "answered 429 Too Many Requests: Daily API request limit exceeded"},
 		{name: "malformed JSON", status: 200, body: hot[:len(hot)/2], want: "not the forecast API's JSON"},
 		{name: "an HTML page", status: 200, body: []byte("<html><body>captive portal</body></html>"), want: "not the forecast API's JSON"},
-		{name: "other coordinates", status: 200, body: edit(t, hot, func(m map[string]any) { m["latitude"], m["longitude"] = 51.5, -0.12 }),
+		{name: "other coordinates", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { m["latitude"], m["longitude"] = 51.5, -0.12 }),
 			want: "the answer is for 51.50, -0.12, not the profile's 40.71, -74.01"},
-		{name: "no hourly object", status: 200, body: edit(t, hot, func(m map[string]any) { delete(m, "hourly") }),
+		{name: "no hourly object", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { delete(m, "hourly") }),
 			want: "no hourly forecast in the answer"},
-		{name: "no humidity", status: 200, body: edit(t, hot, func(m map[string]any) { delete(m["hourly"].(map[string]any), "relative_humidity_2m") }),
+		{name: "no humidity", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { delete(m["hourly"].(map[string]any), "relative_humidity_2m") }),
 			want: "no hourly relative_humidity_2m in the answer"},
-		{name: "no temperature", status: 200, body: edit(t, hot, func(m map[string]any) { delete(m["hourly"].(map[string]any), "temperature_2m") }),
+		{name: "no temperature", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { delete(m["hourly"].(map[string]any), "temperature_2m") }),
 			want: "no hourly temperature_2m in the answer"},
-		{name: "no offset", status: 200, body: edit(t, hot, func(m map[string]any) { delete(m, "utc_offset_seconds") }),
+		{name: "no offset", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { delete(m, "utc_offset_seconds") }),
 			want: "no utc_offset_seconds"},
-		{name: "fahrenheit", status: 200, body: edit(t, hot, func(m map[string]any) { m["hourly_units"].(map[string]any)["temperature_2m"] = "°F" }),
+		{name: "fahrenheit", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { m["hourly_units"].(map[string]any)["temperature_2m"] = "°F" }),
 			want: `temperatures are in "°F", not °C`},
-		{name: "fields of different lengths", status: 200, body: edit(t, hot, func(m map[string]any) {
+		{name: "fields of different lengths", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) {
 			h := m["hourly"].(map[string]any)
 			h["temperature_2m"] = h["temperature_2m"].([]any)[:10]
 		}), want: "the hourly fields differ in length (96 times, 10 temperatures, 96 humidities)"},
-		{name: "a time that is not one", status: 200, body: edit(t, hot, func(m map[string]any) { m["hourly"].(map[string]any)["time"].([]any)[3] = "yesterday" }),
+		{name: "a time that is not one", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { m["hourly"].(map[string]any)["time"].([]any)[3] = "yesterday" }),
 			want: `hourly time "yesterday" is not a time`},
-		{name: "times out of order", status: 200, body: edit(t, hot, func(m map[string]any) {
+		{name: "times out of order", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) {
 			ts := m["hourly"].(map[string]any)["time"].([]any)
 			ts[3], ts[4] = ts[4], ts[3]
 		}), want: `hourly time "2027-07-19T03:00" does not follow "2027-07-19T04:00"`},
-		{name: "implausible values", status: 200, body: edit(t, hot, func(m map[string]any) { m["hourly"].(map[string]any)["relative_humidity_2m"].([]any)[5] = 140 }),
+		{name: "implausible values", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) { m["hourly"].(map[string]any)["relative_humidity_2m"].([]any)[5] = 140 }),
 			want: "implausible weather at 2027-07-19T05:00"},
-		{name: "nothing but nulls", status: 200, body: edit(t, hot, func(m map[string]any) {
+		{name: "nothing but nulls", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) {
 			h := m["hourly"].(map[string]any)
 			h["temperature_2m"] = make([]any, 96)
 		}), want: "no hour of the forecast has a value"},
 		{name: "a huge answer", status: 200, body: bytes.Repeat([]byte(" "), 2<<20), want: "larger than 1024 KiB"},
-		{name: "more hours than any forecast", status: 200, body: edit(t, hot, func(m map[string]any) {
+		{name: "more hours than any forecast", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) {
 			h := m["hourly"].(map[string]any)
 			var ts, vs []any
 			for i := range 3000 {
@@ -188,7 +147,7 @@ func TestFetchFailures(t *testing.T) {
 			}
 			h["time"], h["temperature_2m"], h["relative_humidity_2m"] = ts, vs, vs
 		}), want: "the answer holds 3000 hours, more than any forecast"},
-		{name: "a forecast for another year", status: 200, body: edit(t, hot, func(m map[string]any) {
+		{name: "a forecast for another year", status: 200, body: openmeteo.Edit(t, hot, func(m map[string]any) {
 			ts := m["hourly"].(map[string]any)["time"].([]any)
 			for i := range ts {
 				ts[i] = strings.Replace(ts[i].(string), "2027", "2031", 1)
@@ -197,9 +156,10 @@ func TestFetchFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := serve(t, tt.status, tt.body)
-			c := &weather.Client{HTTP: srv.Client()}
-			hours, err := c.Fetch(context.Background(), config(srv.URL), newYork, time.Date(2027, 7, 20, 6, 0, 0, 0, newYork))
+			api := openmeteo.New(t, "hot")
+			api.Answer(tt.status, tt.body)
+			c := &weather.Client{HTTP: api.Client()}
+			hours, err := c.Fetch(context.Background(), config(api.Endpoint()), newYork, time.Date(2027, 7, 20, 6, 0, 0, 0, newYork))
 			if err == nil {
 				t.Fatalf("no error; %d hours", len(hours))
 			}
@@ -214,18 +174,11 @@ func TestFetchFailures(t *testing.T) {
 }
 
 func TestFetchTimesOut(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-release:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
-	c := &weather.Client{HTTP: srv.Client(), Timeout: 200 * time.Millisecond}
+	api := openmeteo.New(t, "hot")
+	api.Hang()
+	c := &weather.Client{HTTP: api.Client(), Timeout: 200 * time.Millisecond}
 	start := time.Now()
-	_, err := c.Fetch(context.Background(), config(srv.URL), newYork, start)
+	_, err := c.Fetch(context.Background(), config(api.Endpoint()), newYork, start)
 	if err == nil || !strings.Contains(err.Error(), "no answer within 200ms") {
 		t.Fatalf("error %v, want a timeout", err)
 	}

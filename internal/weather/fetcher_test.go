@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/store"
+	"github.com/crampd/crampd/internal/testutil/openmeteo"
 	"github.com/crampd/crampd/internal/weather"
 )
 
@@ -35,48 +35,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// api is a local forecast API whose answer a test can change, counting
-// the requests it gets.
-type api struct {
-	srv      *httptest.Server
-	requests atomic.Int32
-	mu       sync.Mutex
-	status   int
-	body     []byte
-	hang     bool
-}
-
-func newAPI(t *testing.T, body []byte) *api {
-	a := &api{status: 200, body: body}
-	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a.requests.Add(1)
-		a.mu.Lock()
-		status, body, hang := a.status, a.body, a.hang
-		a.mu.Unlock()
-		if hang {
-			<-r.Context().Done()
-			return
-		}
-		w.WriteHeader(status)
-		w.Write(body)
-	}))
-	t.Cleanup(a.srv.Close)
-	return a
-}
-
-// hangs makes the API take every request and never answer.
-func (a *api) hangs() {
-	a.mu.Lock()
-	a.hang = true
-	a.mu.Unlock()
-}
-
-func (a *api) answer(status int, body []byte) {
-	a.mu.Lock()
-	a.status, a.body, a.hang = status, body, false
-	a.mu.Unlock()
 }
 
 // rig runs a Fetcher on a fake clock and a real state database.
@@ -151,18 +109,18 @@ func (r *rig) storedHours() int {
 var morning = time.Date(2027, 7, 20, 6, 0, 0, 0, newYork)
 
 func TestFetcherFetchesOnStartAndEveryRefresh(t *testing.T) {
-	a := newAPI(t, fixture(t, "openmeteo-hot.json"))
+	a := openmeteo.New(t, "hot")
 	r := newRig(t, morning)
-	r.start(config(a.srv.URL))
-	if n := a.requests.Load(); n != 1 || r.storedHours() != 94 || r.stored.Load() != 1 {
+	r.start(config(a.Endpoint()))
+	if n := a.Requests(); n != 1 || r.storedHours() != 94 || r.stored.Load() != 1 {
 		t.Fatalf("after start: %d requests, %d hours stored, %d stored calls", n, r.storedHours(), r.stored.Load())
 	}
 	r.advance(3*time.Hour - time.Second)
-	if n := a.requests.Load(); n != 1 {
+	if n := a.Requests(); n != 1 {
 		t.Fatalf("%d requests before the refresh is due", n)
 	}
 	r.advance(time.Second)
-	if n := a.requests.Load(); n != 2 || r.stored.Load() != 2 {
+	if n := a.Requests(); n != 2 || r.stored.Load() != 2 {
 		t.Fatalf("after the refresh: %d requests, %d stored calls", n, r.stored.Load())
 	}
 	if !strings.Contains(r.logs.String(), "weather forecast stored") {
@@ -174,26 +132,26 @@ func TestFetcherFetchesOnStartAndEveryRefresh(t *testing.T) {
 // next refresh; the failure streak is logged once, as a warning saying what
 // the plan follows, and its end once too. The stored forecast stays.
 func TestFetcherRetriesABoundedNumberOfTimes(t *testing.T) {
-	a := newAPI(t, fixture(t, "openmeteo-hot.json"))
+	a := openmeteo.New(t, "hot")
 	r := newRig(t, morning)
-	r.start(config(a.srv.URL))
-	a.answer(500, []byte("down"))
+	r.start(config(a.Endpoint()))
+	a.Answer(500, []byte("down"))
 	r.advance(3 * time.Hour) // the refresh fails
-	want := int32(2)
+	want := 2
 	for _, wait := range []time.Duration{30 * time.Second, 2 * time.Minute, 10 * time.Minute} {
 		r.advance(wait - time.Second)
-		if n := a.requests.Load(); n != want {
+		if n := a.Requests(); n != want {
 			t.Fatalf("%d requests %s after the last attempt, want %d", n, wait-time.Second, want)
 		}
 		r.advance(time.Second)
 		want++
-		if n := a.requests.Load(); n != want {
+		if n := a.Requests(); n != want {
 			t.Fatalf("%d requests %s after the last attempt, want %d", n, wait, want)
 		}
 	}
 	// Retries used up: the next attempt is the regular refresh.
 	r.advance(3*time.Hour - time.Second)
-	if n := a.requests.Load(); n != want {
+	if n := a.Requests(); n != want {
 		t.Fatalf("%d requests before the next refresh, want %d", n, want)
 	}
 	if r.storedHours() != 94 || r.stored.Load() != 1 {
@@ -207,7 +165,7 @@ func TestFetcherRetriesABoundedNumberOfTimes(t *testing.T) {
 		!strings.Contains(logs, "answered 500 Internal Server Error") {
 		t.Errorf("the warning does not say what failed and what the plan follows:\n%s", logs)
 	}
-	a.answer(200, fixture(t, "openmeteo-hot.json"))
+	a.Answer(200, openmeteo.Fixture(t, "hot"))
 	r.advance(time.Second)
 	if !strings.Contains(r.logs.String(), "weather forecast fetched again") || r.stored.Load() != 2 {
 		t.Errorf("recovery not logged or not stored (%d stored calls):\n%s", r.stored.Load(), r.logs.String())
@@ -218,18 +176,18 @@ func TestFetcherRetriesABoundedNumberOfTimes(t *testing.T) {
 // plan follows the climate; a hanging API is given up after the timeout;
 // nothing crashes.
 func TestFetcherFailsOverToTheClimate(t *testing.T) {
-	a := newAPI(t, nil)
-	a.hangs()
+	a := openmeteo.New(t, "hot")
+	a.Hang()
 	r := newRig(t, morning)
 	// What is stored was fetched three days ago: too old to follow.
-	stale, err := (&weather.Client{HTTP: &http.Client{}}).Fetch(context.Background(), config(newAPI(t, fixture(t, "openmeteo-hot.json")).srv.URL), newYork, morning.AddDate(0, 0, -3))
+	stale, err := (&weather.Client{HTTP: &http.Client{}}).Fetch(context.Background(), config(openmeteo.New(t, "hot").Endpoint()), newYork, morning.AddDate(0, 0, -3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := r.store.SaveForecast(context.Background(), stale); err != nil {
 		t.Fatal(err)
 	}
-	r.start(config(a.srv.URL))
+	r.start(config(a.Endpoint()))
 	logs := r.logs.String()
 	if !strings.Contains(logs, "the plan follows the profile's climate (no forecast fetched within the last two days)") ||
 		!strings.Contains(logs, "no answer within 300ms") {
@@ -241,45 +199,45 @@ func TestFetcherFailsOverToTheClimate(t *testing.T) {
 }
 
 func TestFetcherFollowsItsConfiguration(t *testing.T) {
-	a := newAPI(t, fixture(t, "openmeteo-hot.json"))
+	a := openmeteo.New(t, "hot")
 	r := newRig(t, morning)
 	r.start(nil)
 	r.advance(6 * time.Hour)
-	if n := a.requests.Load(); n != 0 {
+	if n := a.Requests(); n != 0 {
 		t.Fatalf("%d requests without [weather]", n)
 	}
-	r.f.Configure(config(a.srv.URL), newYork)
+	r.f.Configure(config(a.Endpoint()), newYork)
 	r.settle()
-	if n := a.requests.Load(); n != 1 {
+	if n := a.Requests(); n != 1 {
 		t.Fatalf("%d requests once [weather] is set, want 1 at once", n)
 	}
-	r.f.Configure(config(a.srv.URL), newYork) // the same: nothing to do
+	r.f.Configure(config(a.Endpoint()), newYork) // the same: nothing to do
 	r.settle()
-	moved := config(a.srv.URL)
+	moved := config(a.Endpoint())
 	moved.Latitude = 40.75
 	r.f.Configure(moved, newYork)
 	r.settle()
-	if n := a.requests.Load(); n != 2 {
+	if n := a.Requests(); n != 2 {
 		t.Fatalf("%d requests after moving, want 2", n)
 	}
 	r.f.Configure(nil, newYork)
 	r.advance(24 * time.Hour)
-	if n := a.requests.Load(); n != 2 {
+	if n := a.Requests(); n != 2 {
 		t.Fatalf("%d requests after [weather] was removed, want 2", n)
 	}
 }
 
 func TestFetcherStopAbandonsAFetchInFlight(t *testing.T) {
-	a := newAPI(t, nil)
-	a.hangs()
+	a := openmeteo.New(t, "hot")
+	a.Hang()
 	r := newRig(t, morning)
 	r.f = weather.New(weather.Options{Clock: r.clock, Store: r.store, Logger: slog.New(slog.DiscardHandler),
 		Client: &weather.Client{HTTP: &http.Client{}}}) // the 10 s timeout
-	r.f.Configure(config(a.srv.URL), newYork)
+	r.f.Configure(config(a.Endpoint()), newYork)
 	if err := r.f.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for a.requests.Load() == 0 {
+	for a.Requests() == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

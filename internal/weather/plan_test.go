@@ -16,6 +16,7 @@ import (
 	"github.com/crampd/crampd/internal/heat"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/testutil/openmeteo"
 	"github.com/crampd/crampd/internal/weather"
 )
 
@@ -39,11 +40,11 @@ longitude = -74.01
 type = "stdout"
 `
 
-func summer(t testing.TB, url string) *profile.Profile {
+func summer(t testing.TB, endpoint string) *profile.Profile {
 	t.Helper()
 	text := summerProfile
-	if url != "" {
-		text = strings.Replace(text, "[weather]\n", "[weather]\nurl = \""+url+"/v1/forecast\"\n", 1)
+	if endpoint != "" {
+		text = strings.Replace(text, "[weather]\n", "[weather]\nurl = \""+endpoint+"\"\n", 1)
 	}
 	p, err := profile.Parse("summer.toml", []byte(text))
 	if err != nil {
@@ -56,9 +57,9 @@ func summer(t testing.TB, url string) *profile.Profile {
 // daemon would, at 06:00 on 2027-07-20.
 func fetched(t *testing.T, name string) (*profile.Profile, plan.Forecast) {
 	t.Helper()
-	srv := serve(t, 200, fixture(t, name))
-	p := summer(t, srv.URL)
-	c := &weather.Client{HTTP: srv.Client()}
+	api := openmeteo.New(t, name)
+	p := summer(t, api.Endpoint())
+	c := &weather.Client{HTTP: api.Client()}
 	hours, err := c.Fetch(context.Background(), p.Weather, p.Location, time.Date(2027, 7, 20, 6, 0, 0, 0, newYork))
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +108,7 @@ func count(occs []domain.Occurrence, rule string) int {
 // plan (golden) reminds to drink more often, and each reminder in a hot
 // hour says why: the hour's heat index and its NWS category.
 func TestHotDayPlanFollowsTheForecast(t *testing.T) {
-	p, fc := fetched(t, "openmeteo-hot.json")
+	p, fc := fetched(t, "hot")
 	day := time.Date(2027, 7, 20, 0, 0, 0, 0, newYork)
 	hot := plan.Inputs{Profile: p, Forecast: fc}.Days(day, 2)
 	golden(t, "hot-days", hot)
@@ -156,7 +157,7 @@ func TestHotDayPlanFollowsTheForecast(t *testing.T) {
 
 // A cool spell changes nothing: the plan equals the one without [weather].
 func TestCoolDayPlanEqualsThePlanWithoutWeather(t *testing.T) {
-	p, fc := fetched(t, "openmeteo-cool.json")
+	p, fc := fetched(t, "cool")
 	if fc.Len() != 96 {
 		t.Fatalf("%d hours of forecast", fc.Len())
 	}
