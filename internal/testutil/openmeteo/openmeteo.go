@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 //go:embed testdata/*.json
@@ -103,3 +104,24 @@ func (s *Server) Hang() {
 
 // Requests counts the requests the server got.
 func (s *Server) Requests() int { return int(s.requests.Load()) }
+
+// Generate returns an answer shaped like the saved ones for the place
+// (lat, lon): n hours from start, in the UTC offset of start's zone there
+// and then (the API writes one offset for a whole answer), each with temp
+// °C and humidity %. Tests that run in real time use it for a forecast
+// around now.
+func Generate(start time.Time, n int, lat, lon, temp, humidity float64) []byte {
+	_, offset := start.Zone()
+	times, temps, hums := make([]string, n), make([]float64, n), make([]float64, n)
+	for i := range n {
+		times[i] = start.Add(time.Duration(i) * time.Hour).UTC().Add(time.Duration(offset) * time.Second).Format("2006-01-02T15:04")
+		temps[i], hums[i] = temp, humidity
+	}
+	b, _ := json.Marshal(map[string]any{
+		"latitude": lat, "longitude": lon, "generationtime_ms": 0.05, "utc_offset_seconds": offset,
+		"timezone": start.Location().String(), "timezone_abbreviation": "GMT", "elevation": 10.0,
+		"hourly_units": map[string]string{"time": "iso8601", "temperature_2m": "°C", "relative_humidity_2m": "%"},
+		"hourly":       map[string]any{"time": times, "temperature_2m": temps, "relative_humidity_2m": hums},
+	})
+	return b
+}
