@@ -246,8 +246,8 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 		return stats.Stats{}, err
 	}
 	if len(hours) > 0 {
-		heat := stats.Heat(hours, cramps, policy.Location(), now, days)
-		st.Heat = &heat
+		nights := stats.Heat(hours, cramps, policy.Location(), now, days)
+		st.Heat = &nights
 	}
 	return st, nil
 }

@@ -87,6 +87,9 @@ const heatElectrolytesNear = 90 * time.Minute
 // heatAt returns the heat index and category of the hour wall time w falls
 // in, in the profile's zone.
 func (b *builder) heatAt(w wall) (float64, heat.Category, bool) {
+	if b.fc.Len() == 0 {
+		return 0, heat.None, false // spare resolving w
+	}
 	index, ok := b.fc.HeatIndexAt(resolve(b.p.Location, w))
 	if !ok {
 		return 0, heat.None, false
