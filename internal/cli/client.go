@@ -598,7 +598,7 @@ checks it when it next starts.`,
 			}
 			fmt.Fprintf(env.Stdout, "Logged cramp #%d at %s.\n", r.Cramp.ID, stamp(r.Cramp.At, loc, env.Clock.Now()))
 			if w := crampWeather(r.Cramp.Weather); w != "" {
-				fmt.Fprintf(env.Stdout, "Weather beside it, from the stored forecast: %s.\n", w)
+				fmt.Fprintf(env.Stdout, "Weather beside it, from the stored forecast: %s (forecast by Open-Meteo.com).\n", w)
 			}
 			if d := r.Nudge.Sent; d != nil {
 				fmt.Fprintf(env.Stdout, "%s\n%s\n", d.Title, d.Body)
@@ -657,9 +657,14 @@ func newCrampListCmd(env Env) *cobra.Command {
 			if len(cs) == 0 {
 				fmt.Fprintln(env.Stdout, "No cramps logged in this period.")
 			}
+			weather := false
 			for _, c := range cs {
 				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s%s\n", c.ID, c.At.In(loc).Format("Mon 2006-01-02 15:04 MST"),
 					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note), bracket(crampWeather(c.Weather)))
+				weather = weather || c.Weather != nil
+			}
+			if weather {
+				fmt.Fprintln(env.Stdout, openMeteoCredit)
 			}
 			return nil
 		},

@@ -104,6 +104,10 @@ func crampWeather(w *domain.Weather) string {
 	return s
 }
 
+// openMeteoCredit credits the forecast wherever crampd shows it, as its
+// CC BY 4.0 licence asks.
+const openMeteoCredit = "(weather data by Open-Meteo.com, CC BY 4.0)"
+
 // bracket puts s after two spaces in brackets, or returns "" for "".
 func bracket(s string) string {
 	if s == "" {
@@ -123,7 +127,7 @@ func writeHeatNights(w io.Writer, h *stats.HeatNights) {
 	if h.UnknownNights > 0 {
 		fmt.Fprintf(w, "  after a day with no forecast stored:        %d cramp nights of %d\n", h.UnknownCrampNights, h.UnknownNights)
 	}
-	fmt.Fprintln(w, "  (weather data by Open-Meteo.com, CC BY 4.0)")
+	fmt.Fprintln(w, "  "+openMeteoCredit)
 }
 
 // weatherStatus says in a line what the plan follows this hour.
