@@ -17,8 +17,8 @@ const DefaultWeatherURL = "https://api.open-meteo.com/v1/forecast"
 const DefaultWeatherRefresh = 3 * time.Hour
 
 // DensestHeatCadence is the shortest hydration interval the heat can set
-// (see package plan). It is half of NIOSH's "a cup every 15-20 minutes"
-// for work in the heat, so a glass a reminder never adds up to more than
+// (see package plan): half as often as NIOSH's "a cup every 15-20
+// minutes" for work in the heat, so that a cup a reminder stays far below
 // NIOSH's 48 oz (1.4 l) an hour.
 const DensestHeatCadence = 30 * time.Minute
 
