@@ -57,9 +57,9 @@ func (f Forecast) HeatIndexAt(t time.Time) (float64, bool) {
 }
 
 // heatCadence is the hydration interval each heat index category sets,
-// never sparser than the profile's own. The densest is twice NIOSH's "a cup
-// every 15-20 minutes" for work in the heat: at a cup a reminder, never
-// more than its 48 oz (1.4 l) an hour.
+// never sparser than the profile's own. The densest, every 30 minutes, is
+// half as often as NIOSH's "a cup every 15-20 minutes" for work in the
+// heat: at a cup a reminder, far below its 48 oz (1.4 l) an hour.
 var heatCadence = map[heat.Category]time.Duration{
 	heat.Caution:        90 * time.Minute,
 	heat.ExtremeCaution: time.Hour,
