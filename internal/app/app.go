@@ -23,6 +23,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/heat"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/rules"
@@ -77,6 +78,9 @@ type Store interface {
 	Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error)
 	Queue(ctx context.Context, now time.Time) (store.Queue, error)
 	Path() string
+	// Forecast reads the stored weather forecast hours starting in
+	// [from, to).
+	Forecast(ctx context.Context, from, to time.Time) ([]domain.WeatherHour, error)
 }
 
 // Config configures a Service.
@@ -91,6 +95,9 @@ type Config struct {
 	// Profile is the profile a Service without a daemon plans from; it
 	// may be nil when the caller only reads the journal.
 	Profile *profile.Profile
+	// Forecast is the stored forecast a Service without a daemon plans
+	// from, with Profile.
+	Forecast plan.Forecast
 }
 
 // Service runs the use cases.
@@ -113,7 +120,7 @@ func New(cfg Config) *Service {
 	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, engine: cfg.Engine, host: cfg.Host}
 	if cfg.Profile != nil {
 		s.policy = rules.New(cfg.Profile)
-		s.inputs = plan.Inputs{Profile: cfg.Profile}
+		s.inputs = plan.Inputs{Profile: cfg.Profile, Forecast: cfg.Forecast}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -178,6 +185,20 @@ type Status struct {
 	NextRepeat *NextSending `json:"next_repeat,omitempty"`
 	// Next is the next planned reminder.
 	Next *domain.Occurrence `json:"next,omitempty"`
+	// Weather says what the plan follows this hour, with [weather].
+	Weather *WeatherStatus `json:"weather,omitempty"`
+}
+
+// WeatherStatus says whether the plan follows a forecast this hour.
+type WeatherStatus struct {
+	// Following is set while a fresh forecast covers this hour; the plan
+	// follows the climate otherwise.
+	Following bool `json:"following"`
+	// FetchedAt is when the forecast for this hour was fetched, and
+	// HeatIndexF and Category the hour's heat index and NWS category.
+	FetchedAt  *time.Time `json:"fetched_at,omitempty"`
+	HeatIndexF float64    `json:"heat_index_f,omitempty"`
+	Category   string     `json:"category,omitempty"`
 }
 
 // NextSending is a repeat or snooze to come.
@@ -224,6 +245,14 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 	}
 	if next := inputs.Upcoming(now, 1); len(next) > 0 {
 		st.Next = &next[0]
+	}
+	if inputs.Profile.Weather != nil {
+		st.Weather = &WeatherStatus{}
+		if h, ok := inputs.Forecast.At(now); ok {
+			index := heat.IndexC(h.TempC, h.Humidity)
+			fetched := h.FetchedAt.In(loc)
+			st.Weather = &WeatherStatus{Following: true, FetchedAt: &fetched, HeatIndexF: index, Category: heat.CategoryOf(index).String()}
+		}
 	}
 	return st, nil
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/crampd/crampd/internal/advice"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/heat"
+	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/rules"
 	"github.com/crampd/crampd/internal/stats"
 	"github.com/crampd/crampd/internal/store"
@@ -79,6 +81,7 @@ func (s *Service) LogCramp(ctx context.Context, c domain.Cramp) (CrampResult, er
 		ds  []domain.Delivery
 	)
 	err = s.store.Do(ctx, func(tx *store.Tx) (err error) {
+		c.Weather = s.crampWeather(tx, c.At)
 		if res.Cramp, err = tx.AddCramp(c, now); err != nil {
 			return err
 		}
@@ -236,5 +239,47 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	if err != nil {
 		return stats.Stats{}, err
 	}
-	return stats.Compute(recs, cramps, policy.Location(), now, days), nil
+	st := stats.Compute(recs, cramps, policy.Location(), now, days)
+	// The days the window's nights follow, from a day before it.
+	hours, err := s.store.Forecast(ctx, cf.AddDate(0, 0, -1), ct)
+	if err != nil {
+		return stats.Stats{}, err
+	}
+	if len(hours) > 0 {
+		nights := stats.Heat(hours, cramps, policy.Location(), now, days)
+		st.Heat = &nights
+	}
+	return st, nil
+}
+
+// crampWeather reads, in the transaction logging a cramp at at, the stored
+// forecast for its hour and for the day it followed. A cramp is logged
+// whatever happens to the forecast: without one, it has no weather.
+func (s *Service) crampWeather(tx *store.Tx, at time.Time) *domain.Weather {
+	loc := s.Location()
+	day, err := time.ParseInLocation(time.DateOnly, stats.HeatDay(at, loc), loc)
+	if err != nil {
+		return nil
+	}
+	dayStart := plan.Resolve(loc, day.Year(), day.Month(), day.Day(), 0, 0, 0)
+	dayEnd := plan.Resolve(loc, day.Year(), day.Month(), day.Day()+1, 0, 0, 0)
+	// The cramp falls on the day or in the night after it.
+	to := dayEnd
+	if end := at.Add(time.Hour); end.After(to) {
+		to = end
+	}
+	hours, err := tx.Forecast(dayStart.Add(-time.Hour), to)
+	if err != nil {
+		s.log.Warn("cannot read the stored forecast for a cramp; logging it without the weather", "err", err)
+		return nil
+	}
+	h, ok := plan.NewForecast(hours).At(at)
+	if !ok {
+		return nil
+	}
+	w := &domain.Weather{TempC: h.TempC, Humidity: h.Humidity, HeatIndexF: heat.IndexC(h.TempC, h.Humidity)}
+	if m, ok := stats.DayMaxHeat(hours, loc)[day.Format(time.DateOnly)]; ok {
+		w.DayMaxHeatIndexF = &m
+	}
+	return w
 }

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/store"
 )
@@ -87,6 +89,9 @@ type local struct {
 	needProfile bool
 	// instead says, after "crampd is not running", what happens instead.
 	instead string
+	// weather, when set, makes the plan follow the stored forecast (or
+	// not, with --no-weather), and says so on stderr.
+	weather *weatherFlags
 }
 
 // withService runs fn against the daemon. When no daemon answers and the
@@ -102,6 +107,13 @@ func withService(ctx context.Context, env Env, f clientFlags, l *local, fn func(
 		return clientError(c, err)
 	}
 	fmt.Fprintln(env.Stderr, notRunning(c)+"; "+l.instead)
+	return withLocal(ctx, env, f, l, fn)
+}
+
+// withLocal runs fn against the use cases on the state database, without
+// asking the daemon.
+func withLocal(ctx context.Context, env Env, f clientFlags, l *local, fn func(control.Service) error) error {
+	c := f.client(env)
 	svc, done, err := l.open(ctx, env, c)
 	if err != nil {
 		return err
@@ -151,7 +163,14 @@ func (l *local) open(ctx context.Context, env Env, c *control.Client) (*app.Serv
 		lock.Close()
 		return nil, nil, fail(exitProblem, err)
 	}
-	svc := app.New(app.Config{Store: st, Clock: env.Clock, Profile: p})
+	cfg := app.Config{Store: st, Clock: env.Clock, Profile: p}
+	if l.weather != nil && p != nil && p.Weather != nil && !l.weather.noWeather {
+		now := env.Clock.Now()
+		var line string
+		cfg.Forecast, line = readForecast(ctx, env, st, dir, p, now.Add(-time.Hour), now.AddDate(0, 0, plan.MaxDays))
+		note(env.Stderr, line)
+	}
+	svc := app.New(cfg)
 	return svc, func() { st.Close(); lock.Close() }, nil
 }
 

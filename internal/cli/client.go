@@ -26,7 +26,8 @@ func newStatusCmd(env Env) *cobra.Command {
 		Short: "Show the running daemon's state",
 		Long: `Status shows how long the daemon has run, the profile it loaded (and whether
 the last reload failed), any pause, what waits in the outbox, the repeats and
-snoozes still to come, and the next reminder. Without a daemon it exits 3;
+snoozes still to come, the next reminder and, with [weather], this hour's heat
+index and when its forecast was fetched. Without a daemon it exits 3;
 with --json it then prints {"error": "..."} as well.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -77,6 +78,9 @@ func writeStatus(w io.Writer, st app.Status, which string, loc *time.Location, n
 	if r := st.NextRepeat; r != nil {
 		fmt.Fprintf(w, "  repeat:   %s %s at %s (%s)\n", r.Occurrence.Kind, r.Occurrence.ID, stamp(r.At, loc, now), r.Occurrence.Title)
 	}
+	if ws := st.Weather; ws != nil {
+		fmt.Fprintf(w, "  weather:  %s\n", weatherStatus(ws, loc, now))
+	}
 }
 
 func firstLine(s string) string {
@@ -115,13 +119,17 @@ func newNextCmd(env Env) *cobra.Command {
 		f    clientFlags
 		n    int
 		path string
+		wf   weatherFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "next",
 		Short: "List the next reminders",
 		Long: `Next lists the next reminders from the running daemon, with their ids (for
 ack and snooze). When no daemon runs, it says so on stderr and lists them
-from the profile instead.`,
+from the profile instead, following the weather forecast the daemon stored
+in the state directory (--state, read-only) when the profile has a [weather]
+section, and says so on stderr. --no-weather lists them from the profile and
+the climate alone, daemon or not.`,
 		Example: `  crampd next            # the next ten
   crampd next -n 3 --json`,
 		Args: cobra.NoArgs,
@@ -133,14 +141,23 @@ from the profile instead.`,
 				occs []domain.Occurrence
 				loc  *time.Location
 			)
-			err := withService(cmd.Context(), env, f, &local{profile: path, needProfile: true, instead: "listing from the profile"},
-				func(svc control.Service) (err error) {
-					if loc, err = svc.Zone(cmd.Context()); err != nil {
-						return err
-					}
-					occs, err = svc.Upcoming(cmd.Context(), n)
+			l := &local{state: wf.state, profile: path, needProfile: true, instead: "listing from the profile", weather: &wf}
+			list := func(svc control.Service) (err error) {
+				if loc, err = svc.Zone(cmd.Context()); err != nil {
 					return err
-				})
+				}
+				occs, err = svc.Upcoming(cmd.Context(), n)
+				return err
+			}
+			var err error
+			if wf.noWeather {
+				// The daemon's plan follows the forecast; only a plan
+				// made here can leave it out.
+				fmt.Fprintln(env.Stderr, "Listing from the profile and the climate alone (--no-weather).")
+				err = withLocal(cmd.Context(), env, f, l, list)
+			} else {
+				err = withService(cmd.Context(), env, f, l, list)
+			}
 			if err != nil {
 				return err
 			}
@@ -154,6 +171,7 @@ from the profile instead.`,
 	f.add(cmd, true)
 	cmd.Flags().IntVarP(&n, "number", "n", 10, "how many reminders")
 	profileFlag(cmd, &path)
+	wf.add(cmd)
 	return cmd
 }
 
@@ -583,6 +601,9 @@ checks it when it next starts.`,
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "Logged cramp #%d at %s.\n", r.Cramp.ID, stamp(r.Cramp.At, loc, env.Clock.Now()))
+			if w := crampWeather(r.Cramp.Weather); w != "" {
+				fmt.Fprintf(env.Stdout, "Weather beside it, from the stored forecast: %s (forecast by Open-Meteo.com).\n", w)
+			}
 			if d := r.Nudge.Sent; d != nil {
 				fmt.Fprintf(env.Stdout, "%s\n%s\n", d.Title, d.Body)
 			}
@@ -640,9 +661,14 @@ func newCrampListCmd(env Env) *cobra.Command {
 			if len(cs) == 0 {
 				fmt.Fprintln(env.Stdout, "No cramps logged in this period.")
 			}
+			weather := false
 			for _, c := range cs {
-				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s\n", c.ID, c.At.In(loc).Format("Mon 2006-01-02 15:04 MST"),
-					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note))
+				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s%s\n", c.ID, c.At.In(loc).Format("Mon 2006-01-02 15:04 MST"),
+					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note), bracket(crampWeather(c.Weather)))
+				weather = weather || c.Weather != nil
+			}
+			if weather {
+				fmt.Fprintln(env.Stdout, openMeteoCredit)
 			}
 			return nil
 		},
@@ -680,7 +706,9 @@ func newStatsCmd(env Env) *cobra.Command {
 		Short: "Summarise cramps and reminder adherence",
 		Long: `Stats shows cramps per week, cramp nights, how many reminders of each kind
 were acknowledged, and cramp nights after an acknowledged stretch beside the
-other nights. These are plain counts: they do not show what causes what.`,
+other nights; when the daemon has stored weather forecasts, also cramp
+nights after hot days (a heat index of 80 °F or more) beside the others.
+These are plain counts: they do not show what causes what.`,
 		Example: `  crampd stats --days 84`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -732,4 +760,5 @@ func writeStats(w io.Writer, s stats.Stats, loc *time.Location) {
 	fmt.Fprintln(w, "\nNights and cramp nights, side by side (counts, not causes):")
 	fmt.Fprintf(w, "  stretch acknowledged:      %d cramp nights of %d\n", s.Stretch.AckedCrampNights, s.Stretch.AckedNights)
 	fmt.Fprintf(w, "  stretch not acknowledged:  %d cramp nights of %d\n", s.Stretch.OtherCrampNights, s.Stretch.OtherNights)
+	writeHeatNights(w, s.Heat)
 }

@@ -78,9 +78,9 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 // summary describes a valid profile in one line.
 func summary(p *profile.Profile, now time.Time) string {
 	n := len(plan.Days(p, now, 1))
-	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %s in the next 24 hours",
+	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %s in the next 24 hours%s",
 		p.Path, p.Location, count(len(p.Exercises), "exercise session"), count(len(p.Medications), "medication"),
-		count(len(p.Customs), "custom reminder"), channels(p), count(n, "reminder"))
+		count(len(p.Customs), "custom reminder"), channels(p), count(n, "reminder"), weatherSummary(p))
 }
 
 // channels names the channels reminders will go to.
@@ -115,6 +115,7 @@ func newPlanCmd(env Env) *cobra.Command {
 		asJSON   bool
 		asICS    bool
 		noAlarms bool
+		wf       weatherFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "plan",
@@ -129,7 +130,13 @@ With --ics it prints an iCalendar (RFC 5545) file instead, to import into a
 phone or desktop calendar: one event per reminder, at its wall time in the
 profile's zone, with the occurrence id as the event UID so that importing a
 later plan updates events rather than duplicating them. Each event has an
-alarm at its start, so the calendar alerts too; --no-alarms leaves them out.`,
+alarm at its start, so the calendar alerts too; --no-alarms leaves them out.
+
+With a [weather] section, the plan follows the forecast the daemon stored
+in the state directory (--state; read-only, and usable while the daemon
+runs): hot hours get denser water reminders. Its first line says which
+forecast it follows (on stderr with --json and --ics); --no-weather plans
+from the climate alone.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if asJSON && asICS {
@@ -153,24 +160,29 @@ alarm at its start, so the calendar alerts too; --no-alarms leaves them out.`,
 				// Midnight in the profile's zone, which is known only now.
 				start = plan.Resolve(p.Location, start.Year(), start.Month(), start.Day(), 0, 0, 0)
 			}
-			occs, err := plan.Limited(p, start, days, plan.MaxOccurrences)
+			fc, line := wf.forecastFor(cmd.Context(), env, p, start, start.In(p.Location).AddDate(0, 0, days))
+			occs, err := plan.Inputs{Profile: p, Forecast: fc}.Limited(start, days, plan.MaxOccurrences)
 			if err != nil {
 				return fail(exitUsage, fmt.Errorf("crampd plan: %w", err))
 			}
 			if asJSON {
+				note(env.Stderr, line)
 				return writeJSON(env.Stdout, occs)
 			}
 			if asICS {
+				note(env.Stderr, line)
 				if err := ics.Write(env.Stdout, p.Location, occs, env.Clock.Now(), ics.Options{NoAlarms: noAlarms}); err != nil {
 					return fail(exitProblem, fmt.Errorf("crampd plan: %w", err))
 				}
 				return nil
 			}
+			note(env.Stdout, line)
 			writePlanTable(env.Stdout, p.Location, occs)
 			return nil
 		},
 	}
 	profileFlag(cmd, &path)
+	wf.add(cmd)
 	cmd.Flags().StringVar(&from, "from", "", "start of the window: an RFC 3339 time, or a date for midnight in the profile's zone (default now)")
 	cmd.Flags().IntVar(&days, "days", 1, "length of the window in days")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
@@ -209,8 +221,10 @@ func writeJSON(w io.Writer, v any) error {
 
 // collapseAt is how many occurrences of one rule a day may have before the
 // table shows them as one row; a per-second custom reminder would otherwise
-// bury everything else.
-const collapseAt = 12
+// bury everything else. It is one every 15 minutes around the clock, so
+// that water reminders are each listed (with the heat index in their
+// titles on a hot day) even at the densest cadence a profile allows.
+const collapseAt = 96
 
 // writePlanTable prints occurrences grouped by day.
 func writePlanTable(w io.Writer, loc *time.Location, occs []domain.Occurrence) {

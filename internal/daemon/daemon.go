@@ -1,7 +1,7 @@
 // Package daemon wires crampd together: it loads the profile and builds the
 // channels, opens the state, and starts the components (outbox, engine,
-// control socket, watchdog) in order and stops them in reverse, waiting
-// for every goroutine. It holds no logic of its own: scheduling is package
+// control socket, watchdog, weather fetcher) in order and stops them in
+// reverse, waiting for every goroutine. It holds no logic of its own: scheduling is package
 // engine's, use cases package app's, delivery package outbox's.
 //
 // The package holds no signal handling: cmd wires signals to Run's reload
@@ -15,6 +15,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,7 @@ import (
 	"github.com/crampd/crampd/internal/rules"
 	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/systemd"
+	"github.com/crampd/crampd/internal/weather"
 )
 
 // defaultStopGrace is how long a stop gives deliveries in flight.
@@ -63,6 +65,9 @@ type Options struct {
 	// StopGrace bounds a stop: deliveries in flight get this long, and so
 	// does the rest of the shutdown (5 s when zero).
 	StopGrace time.Duration
+	// WeatherTimeout bounds each forecast fetch (weather.Timeout, 10 s,
+	// when zero).
+	WeatherTimeout time.Duration
 }
 
 // loaded is what a load of the profile builds: everything that can fail,
@@ -97,6 +102,9 @@ type Daemon struct {
 	eng   *engine.Engine
 	svc   *app.Service
 	ln    net.Listener
+	// weather keeps the stored forecast fresh; each new one is re-planned
+	// through the engine.
+	weather *weather.Fetcher
 
 	// notifiers are the channels in force; a reload swaps them.
 	notifiers atomic.Pointer[map[string]notify.Notifier]
@@ -148,6 +156,12 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		d.Close()
 		return nil, err
 	}
+	// The plan follows the stored forecast from the start: a restart does
+	// not forget a heat wave while the first fetch is under way.
+	if err := d.withForecast(ctx, l.rt); err != nil {
+		d.Close()
+		return nil, err
+	}
 	d.out = outbox.New(d.store, d.clock, d.log.With("component", "outbox"), 16)
 	d.out.SetChannels(l.notifiers)
 	d.eng = engine.New(engine.Options{
@@ -169,7 +183,46 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	if opts.Watchdog > 0 {
 		d.components = append(d.components, d.watchdog())
 	}
+	d.weather = weather.New(weather.Options{
+		Clock: d.clock, Logger: d.log.With("component", "weather"), Store: d.store,
+		Client: &weather.Client{HTTP: &http.Client{}, Timeout: opts.WeatherTimeout}, Stored: d.forecastStored,
+	})
+	p := l.rt.Policy.Profile()
+	d.weather.Configure(p.Weather, p.Location)
+	d.components = append(d.components, component{name: "weather", start: d.weather.Start, stop: d.weather.Stop})
 	return d, nil
+}
+
+// withForecast puts the stored forecast rt's profile asks for into rt's
+// plan inputs.
+func (d *Daemon) withForecast(ctx context.Context, rt *engine.Runtime) error {
+	fc, err := weather.ForPlanAround(ctx, d.store, rt.Policy.Profile(), d.clock.Now())
+	if err != nil {
+		return fmt.Errorf("read the stored forecast: %w", err)
+	}
+	rt.Inputs.Forecast = fc
+	return nil
+}
+
+// forecastStored re-plans from a forecast the fetcher just stored: the
+// running runtime with new plan inputs, swapped in like a reload, so that
+// what was already recorded never fires again and what the new plan drops
+// does not fire.
+func (d *Daemon) forecastStored(ctx context.Context) {
+	d.reloadMu.Lock()
+	defer d.reloadMu.Unlock()
+	next := *d.eng.Runtime()
+	if err := d.withForecast(ctx, &next); err != nil {
+		d.log.Error("cannot re-plan from the new forecast; the previous plan stays", "err", err)
+		return
+	}
+	if err := d.eng.Swap(ctx, &next); err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("cannot re-plan from the new forecast; the previous plan stays", "err", err)
+		}
+		return
+	}
+	d.log.Debug("re-planned from the new forecast", "next", d.nextDescription())
 }
 
 // load builds the runtime and channels from the profile file.
@@ -251,6 +304,11 @@ func (d *Daemon) Reload(ctx context.Context) error {
 		}
 	}()
 	l, err := d.load()
+	if err == nil {
+		if err = d.withForecast(ctx, l.rt); err != nil {
+			closeUnused(l.notifiers, *d.notifiers.Load())
+		}
+	}
 	now := d.clock.Now()
 	if err != nil {
 		d.lastLoad.Store(&loadResult{At: now, Err: err})
@@ -264,6 +322,8 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	old := d.notifiers.Swap(&l.notifiers)
 	d.out.SetChannels(l.notifiers)
 	closeUnused(*old, l.notifiers)
+	p := l.rt.Policy.Profile()
+	d.weather.Configure(p.Weather, p.Location)
 	d.lastLoad.Store(&loadResult{At: now})
 	d.log.Info("profile reloaded", "profile", d.opts.ProfilePath, "next", d.nextDescription())
 	return nil

@@ -59,6 +59,8 @@ type harness struct {
 	// stopGrace, when set, bounds Stop.
 	socket    string
 	stopGrace time.Duration
+	// weatherTimeout, when set before start, bounds forecast fetches.
+	weatherTimeout time.Duration
 }
 
 func writeFile(t *testing.T, path, body string) {
@@ -82,7 +84,7 @@ func newHarness(t *testing.T, profileText string, start time.Time) *harness {
 // start creates and starts a daemon on the harness's state directory.
 func (h *harness) start() {
 	h.t.Helper()
-	d, err := daemon.New(context.Background(), daemon.Options{
+	opts := daemon.Options{
 		ProfilePath: h.path,
 		StateDir:    filepath.Join(h.dir, "state"),
 		Clock:       h.clock,
@@ -91,7 +93,9 @@ func (h *harness) start() {
 		Stdout:      h.stdout,
 		Socket:      h.socket,
 		StopGrace:   h.stopGrace,
-	})
+	}
+	opts.WeatherTimeout = h.weatherTimeout
+	d, err := daemon.New(context.Background(), opts)
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -163,6 +163,9 @@ type Cramp struct {
 	// Symptoms lists swelling, numbness or weakness that came with it.
 	Symptoms []string `json:"symptoms,omitempty"`
 	Note     string   `json:"note,omitempty"`
+	// Weather is the weather of the hour the cramp was logged for, when a
+	// forecast for it was stored.
+	Weather *Weather `json:"weather,omitempty"`
 }
 
 // The values a cramp entry accepts.

@@ -12,11 +12,14 @@ import (
 // they plan the same reminders with the same ids.
 type Inputs struct {
 	Profile *profile.Profile
+	// Forecast is the stored weather forecast the hydration plan follows
+	// in hot hours; the zero Forecast plans from the profile's climate.
+	Forecast Forecast
 }
 
 // Build returns the occurrences due in [from, to), in time order.
 func (in Inputs) Build(from, to time.Time) []domain.Occurrence {
-	return Build(in.Profile, from, to)
+	return build(in.Profile, in.Forecast, from, to)
 }
 
 // Days returns the occurrences in [from, from + days calendar days).

@@ -34,13 +34,21 @@ func (e *TooManyError) Error() string {
 // one day at a time and stops at the day that crosses the limit, so a
 // window far too large costs no more than one that just fits.
 func Limited(p *profile.Profile, from time.Time, days, limit int) ([]domain.Occurrence, error) {
+	return Inputs{Profile: p}.Limited(from, days, limit)
+}
+
+// Limited returns the occurrences in [from, from + days calendar days), as
+// Days does, or a *TooManyError once they number more than limit; see the
+// package function Limited.
+func (in Inputs) Limited(from time.Time, days, limit int) ([]domain.Occurrence, error) {
+	p := in.Profile
 	var out []domain.Occurrence
 	start := from
 	for d := 1; d <= days; d++ {
 		// Days end at the same wall time as from, in the profile's zone,
 		// exactly where Days's window ends.
 		end := from.In(p.Location).AddDate(0, 0, d)
-		day := Build(p, start, end)
+		day := in.Build(start, end)
 		if len(out)+len(day) > limit {
 			return nil, &TooManyError{Limit: limit, Fit: d - 1}
 		}

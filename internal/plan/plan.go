@@ -14,6 +14,7 @@ import (
 
 	"github.com/crampd/crampd/internal/advice"
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/heat"
 	"github.com/crampd/crampd/internal/profile"
 )
 
@@ -32,6 +33,11 @@ func Days(p *profile.Profile, from time.Time, days int) []domain.Occurrence {
 // Build returns the occurrences due in [from, to), in time order. Windows
 // longer than MaxDays are cut to MaxDays.
 func Build(p *profile.Profile, from, to time.Time) []domain.Occurrence {
+	return build(p, Forecast{}, from, to)
+}
+
+// build is Build following the forecast fc.
+func build(p *profile.Profile, fc Forecast, from, to time.Time) []domain.Occurrence {
 	if limit := from.AddDate(0, 0, MaxDays); to.After(limit) {
 		to = limit
 	}
@@ -39,7 +45,7 @@ func Build(p *profile.Profile, from, to time.Time) []domain.Occurrence {
 		return nil
 	}
 	lo, hi := wallSpan(p.Location, from, to)
-	b := &builder{p: p, from: from, to: to, lo: lo, hi: hi, seen: map[string]bool{}}
+	b := &builder{p: p, fc: fc, from: from, to: to, lo: lo, hi: hi, seen: map[string]bool{}}
 	// Reminders of one calendar day can spill into the next (bed after
 	// midnight, a late workout) or start the evening before, so scan a day
 	// either side.
@@ -100,6 +106,7 @@ func wallSpan(loc *time.Location, from, to time.Time) (lo, hi wall) {
 
 type builder struct {
 	p        *profile.Profile
+	fc       Forecast
 	from, to time.Time
 	// lo and hi bound the wall times, in the profile's zone, that can
 	// land in the window.
@@ -148,7 +155,12 @@ func (b *builder) day(d wall) {
 		bed = bed.add(24 * time.Hour)
 	}
 
-	var workoutDrinks []wall
+	// A day whose heat index reaches the Danger category treats every
+	// workout as a heavy sweat and adds an electrolyte prompt of its own.
+	hottest, forecast := b.dayMaxHeat(wake, bed)
+	dangerDay := forecast && heat.CategoryOf(hottest) >= heat.Danger
+
+	var workoutDrinks, workoutPrompts []wall
 	for _, e := range p.Exercises {
 		if !e.Days.Has(weekday) {
 			continue
@@ -163,7 +175,8 @@ func (b *builder) day(d wall) {
 		}
 		if p.Electrolytes.Enabled {
 			w := start.add(e.Duration + p.Electrolytes.AfterWorkout)
-			heavy := e.Intensity == profile.High || p.Climate.Warm()
+			heavy := e.Intensity == profile.High || p.Climate.Warm() || dangerDay
+			workoutPrompts = append(workoutPrompts, w)
 			if !b.quiet(w) {
 				b.emit(loc, w, domain.KindElectrolytes, "electrolytes/"+e.Name, func() advice.Text {
 					snacks := advice.FoodTexts(advice.FoodsFor(advice.Potassium, p.Diet.Avoid))
@@ -173,10 +186,24 @@ func (b *builder) day(d wall) {
 		}
 	}
 
+	if dangerDay && p.Electrolytes.Enabled {
+		b.heatElectrolytes(d, wake, bed, hottest, workoutPrompts)
+	}
+
 	if p.Hydration.Enabled {
-		text := func() advice.Text { return advice.Hydration(p.Climate.Warm()) }
+		climate := func() advice.Text { return advice.Hydration(p.Climate.Warm()) }
+		var step time.Duration
 	cadence:
-		for w := wake; w.before(bed); w = w.add(p.Hydration.Every) {
+		for w := wake; w.before(bed); w = w.add(step) {
+			// The hour's heat index sets the interval to the next one:
+			// the climate's below Caution, denser the hotter it gets.
+			step = p.Hydration.Every
+			text := climate
+			if index, c, ok := b.heatAt(w); ok && c >= heat.Caution {
+				step = HeatCadence(c, step)
+				every := fmtMinutes(step)
+				text = func() advice.Text { return advice.HeatHydration(index, c, every) }
+			}
 			if b.quiet(w) {
 				continue
 			}

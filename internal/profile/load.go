@@ -335,6 +335,8 @@ func (d *decoder) profile(path string, root *table) *Profile {
 	p.Doctor.Cooldown = doc.duration("cooldown", 7*24*time.Hour, 0, 365*24*time.Hour)
 	doc.finish()
 
+	p.Weather = d.weather(root)
+
 	grace := root.sub("grace")
 	for _, k := range domain.Kinds() {
 		p.Grace[k] = grace.duration(string(k), DefaultGrace[k], 0, 7*24*time.Hour)
@@ -758,9 +760,17 @@ func CronPerDay(s *cron.SpecSchedule) int {
 func BuiltinPerDay(p *Profile) int {
 	n := 0
 	if p.Hydration.Enabled {
-		n += int(24*time.Hour/p.Hydration.Every) + 1 + len(p.Exercises)
+		every := p.Hydration.Every
+		if p.Weather != nil {
+			// The heat can tighten the cadence to its densest.
+			every = min(every, DensestHeatCadence)
+		}
+		n += int(24*time.Hour/every) + 1 + len(p.Exercises)
 	}
 	n += 1 + len(p.Food.At) + len(p.Exercises) + 1
+	if p.Weather != nil {
+		n++ // the hot day's electrolyte prompt
+	}
 	for _, m := range p.Medications {
 		n += len(m.Times) * (1 + m.MaxRepeats)
 	}

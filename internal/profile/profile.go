@@ -38,6 +38,9 @@ type Profile struct {
 	Customs          []Custom
 	Channels         []Channel
 	Doctor           Doctor
+	// Weather is where to fetch the forecast the hydration plan follows;
+	// nil without a [weather] section.
+	Weather *Weather
 	// Grace is how long after its instant a missed occurrence of each kind
 	// may still fire (after a restart, a suspend or a clock jump).
 	Grace map[domain.Kind]time.Duration

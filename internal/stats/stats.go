@@ -29,6 +29,9 @@ type Stats struct {
 	Nights      int          `json:"nights"`
 	Adherence   []Adherence  `json:"adherence"`
 	Stretch     StretchNight `json:"stretch"`
+	// Heat sets nights after hot days beside the others, when a forecast
+	// is stored for the window.
+	Heat *HeatNights `json:"heat,omitempty"`
 }
 
 // Week counts the cramps logged in one week.
@@ -94,21 +97,14 @@ func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, no
 	}
 
 	// The nights whose evenings fall in the window.
-	nights := map[string]bool{}
-	for d := from; d.Before(now); d = d.AddDate(0, 0, 1) {
-		nights[d.In(loc).Format("2006-01-02")] = true
-	}
+	nights := windowNights(from, now, loc)
 	s.Nights = len(nights)
-	crampNights := map[string]bool{}
 	for _, c := range cramps {
-		if c.At.Before(from) || c.At.After(now) {
-			continue
-		}
-		s.Cramps++
-		if n, ok := nightOf(c.At, loc); ok && nights[n] {
-			crampNights[n] = true
+		if !c.At.Before(from) && !c.At.After(now) {
+			s.Cramps++
 		}
 	}
+	crampNights := crampNights(cramps, nights, from, now, loc)
 	s.CrampNights = len(crampNights)
 
 	byKind := map[domain.Kind]*Adherence{}

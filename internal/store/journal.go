@@ -210,9 +210,19 @@ func (t *Tx) AddCramp(c domain.Cramp, now time.Time) (domain.Cramp, error) {
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, ms(now)).Scan(&c.ID)
+	var temp, humidity, index, dayMax sql.NullFloat64
+	if w := c.Weather; w != nil {
+		temp, humidity = sql.NullFloat64{Float64: w.TempC, Valid: true}, sql.NullFloat64{Float64: w.Humidity, Valid: true}
+		index = sql.NullFloat64{Float64: w.HeatIndexF, Valid: true}
+		if w.DayMaxHeatIndexF != nil {
+			dayMax = sql.NullFloat64{Float64: *w.DayMaxHeatIndexF, Valid: true}
+		}
+	}
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at,
+		weather_temp_c, weather_humidity, weather_heat_index_f, weather_day_max_heat_index_f)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, ms(now),
+		temp, humidity, index, dayMax).Scan(&c.ID)
 	if err != nil {
 		return c, fmt.Errorf("log cramp: %w", err)
 	}
@@ -228,7 +238,8 @@ func (s *Store) Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp,
 func (t *Tx) Cramps(from, to time.Time) ([]domain.Cramp, error) { return cramps(t.ctx, t.tx, from, to) }
 
 func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note FROM cramps
+	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note,
+		weather_temp_c, weather_humidity, weather_heat_index_f, weather_day_max_heat_index_f FROM cramps
 		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read cramps: %w", err)
@@ -237,12 +248,19 @@ func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp,
 	var out []domain.Cramp
 	for rows.Next() {
 		var (
-			c        domain.Cramp
-			at       int64
-			symptoms string
+			c                             domain.Cramp
+			at                            int64
+			symptoms                      string
+			temp, humidity, index, dayMax sql.NullFloat64
 		)
-		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note); err != nil {
+		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note, &temp, &humidity, &index, &dayMax); err != nil {
 			return nil, fmt.Errorf("read cramps: %w", err)
+		}
+		if temp.Valid && humidity.Valid && index.Valid {
+			c.Weather = &domain.Weather{TempC: temp.Float64, Humidity: humidity.Float64, HeatIndexF: index.Float64}
+			if dayMax.Valid {
+				c.Weather.DayMaxHeatIndexF = &dayMax.Float64
+			}
 		}
 		c.At = fromMS(at)
 		if symptoms != "" {
