@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/crampd/crampd/internal/app"
+	"github.com/crampd/crampd/internal/control"
 	"github.com/crampd/crampd/internal/daemon"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/store"
@@ -188,6 +189,11 @@ func TestStopReportsAControlRequestLeftHanging(t *testing.T) {
 	defer conn.Close()
 	// Half a request: the server is reading it.
 	if _, err := conn.Write([]byte("GET /v1/status HTTP/1.1\r\nHost: crampd\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	// A whole request on a second connection, answered: the server accepts
+	// connections in order, so it has taken the first one on too.
+	if _, err := control.NewClient(h.socket).Status(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	d := h.d
