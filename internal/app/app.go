@@ -77,6 +77,11 @@ type Store interface {
 	Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error)
 	Queue(ctx context.Context, now time.Time) (store.Queue, error)
 	Path() string
+	// Snoozes says when the snoozed sendings of occurrences due in
+	// [from, to) go out.
+	Snoozes(ctx context.Context, from, to time.Time) (map[string]time.Time, error)
+	// PauseUntil is the stored pause, for a Service without a daemon.
+	PauseUntil(ctx context.Context) (time.Time, bool, error)
 }
 
 // Config configures a Service.
@@ -91,6 +96,9 @@ type Config struct {
 	// Profile is the profile a Service without a daemon plans from; it
 	// may be nil when the caller only reads the journal.
 	Profile *profile.Profile
+	// WebURL is where the daemon serves the web page ("http://127.0.0.1:8737");
+	// empty when it serves none.
+	WebURL string
 }
 
 // Service runs the use cases.
@@ -106,11 +114,17 @@ type Service struct {
 	// pauseMu orders pause and resume, so that the stored pause and the
 	// one in force never disagree.
 	pauseMu sync.Mutex
+	// events tells subscribers (the web page) what changed.
+	events events
+	// webURL and web are the web page's address, and its sign-in links
+	// and sessions.
+	webURL string
+	web    webAuth
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, engine: cfg.Engine, host: cfg.Host}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, engine: cfg.Engine, host: cfg.Host, webURL: cfg.WebURL}
 	if cfg.Profile != nil {
 		s.policy = rules.New(cfg.Profile)
 		s.inputs = plan.Inputs{Profile: cfg.Profile}

@@ -94,6 +94,7 @@ func (s *Service) LogCramp(ctx context.Context, c domain.Cramp) (CrampResult, er
 	}
 	s.log.Info("cramp logged", "cramp_id", res.Cramp.ID, "severity", res.Cramp.Severity)
 	s.sendNudge(res.Nudge, ds)
+	s.Publish(Event{Kind: EventCramp})
 	res.Cramp.At = res.Cramp.At.In(s.Location())
 	return res, nil
 }
@@ -161,6 +162,7 @@ func (s *Service) sendNudge(n NudgeResult, ds []domain.Delivery) {
 	switch {
 	case n.Sent != nil:
 		s.engine.Submit(ds)
+		s.Publish(Event{Kind: EventFired, IDs: []string{n.Sent.ID}})
 		s.log.Info("doctor nudge", "id", n.Sent.ID, "reason", n.Reason, "send_at", n.SendAt.Format(time.RFC3339))
 	case n.Reason != "" && !n.LastSent.IsZero():
 		s.log.Info("doctor nudge held back: one was sent within its cooldown", "reason", n.Reason,
