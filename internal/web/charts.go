@@ -137,7 +137,7 @@ func weeklyChart(id string, weeks []stats.Week) chart {
 
 // rowsChart draws one row per entry, each split into a marked and an
 // unmarked part of its total, scaled to the largest total.
-func rowsChart(id, title, desc string, entries []rowEntry) chart {
+func rowsChart(id, title, desc, markedClass string, entries []rowEntry) chart {
 	c := chart{ID: id, Title: title, Desc: desc, Width: chartWidth, Height: rowHeight*float64(len(entries)) + 8,
 		RowLabelX: rowLabel - 8, RowBar: rowBar}
 	most := 1
@@ -151,7 +151,7 @@ func rowsChart(id, title, desc string, entries []rowEntry) chart {
 		marked := span * float64(e.Marked) / float64(most)
 		rest := span * float64(e.Total-e.Marked) / float64(most)
 		r.Segments = []segment{
-			{X: rowLabel, W: marked, Class: "seg-marked", Tip: fmt.Sprintf("%s: %d %s", e.Label, e.Marked, e.MarkedName)},
+			{X: rowLabel, W: marked, Class: markedClass, Tip: fmt.Sprintf("%s: %d %s", e.Label, e.Marked, e.MarkedName)},
 			{X: rowLabel + marked, W: rest, Class: "seg-rest", Tip: fmt.Sprintf("%s: %d %s", e.Label, e.Total-e.Marked, e.RestName)},
 		}
 		r.TX = rowLabel + marked + rest + 8
@@ -175,7 +175,7 @@ func nightsChart(id string, s stats.StretchNight) chart {
 	return rowsChart(id, "Cramp nights after a stretch, beside the other nights",
 		fmt.Sprintf("Of %d nights after an acknowledged stretch, %d had cramps; of the %d other nights, %d had cramps. These are counts, not causes.",
 			s.AckedNights, s.AckedCrampNights, s.OtherNights, s.OtherCrampNights),
-		[]rowEntry{
+		"seg-cramp", []rowEntry{
 			{Label: "After a stretch", Marked: s.AckedCrampNights, Total: s.AckedNights, MarkedName: "cramp nights", RestName: "nights without cramps",
 				Text: fmt.Sprintf("%d of %d nights", s.AckedCrampNights, s.AckedNights)},
 			{Label: "Other nights", Marked: s.OtherCrampNights, Total: s.OtherNights, MarkedName: "cramp nights", RestName: "nights without cramps",
@@ -194,7 +194,7 @@ func adherenceChart(id string, as []stats.Adherence) chart {
 		sent += a.Fired
 	}
 	return rowsChart(id, "Reminders marked done, by kind",
-		fmt.Sprintf("A bar per kind of reminder: %d of the %d reminders sent were marked done.", done, sent), entries)
+		fmt.Sprintf("A bar per kind of reminder: %d of the %d reminders sent were marked done.", done, sent), "seg-done", entries)
 }
 
 func plural(n int, word string) string {
