@@ -314,3 +314,19 @@ func counts(values []string, n map[string]int) []Count {
 	}
 	return out
 }
+
+// In returns the report with every time in loc. One that came over the
+// control socket carries UTC offsets but not the zone's name, which the
+// report shows.
+func (r Report) In(loc *time.Location) Report {
+	r.Generated, r.From, r.To = r.Generated.In(loc), r.From.In(loc), r.To.In(loc)
+	r.PerWeek = slices.Clone(r.PerWeek)
+	for i := range r.PerWeek {
+		r.PerWeek[i].Start = r.PerWeek[i].Start.In(loc)
+	}
+	r.Journal = slices.Clone(r.Journal)
+	for i := range r.Journal {
+		r.Journal[i].At = r.Journal[i].At.In(loc)
+	}
+	return r
+}
