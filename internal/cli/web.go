@@ -19,7 +19,7 @@ import (
 
 func newWebCmd(env Env) *cobra.Command {
 	var (
-		f     clientFlags
+		f         clientFlags
 		printLink bool
 	)
 	cmd := &cobra.Command{
