@@ -14,6 +14,7 @@ import (
 
 	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/control"
+	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/web"
 )
 
@@ -166,4 +167,17 @@ cramp a row. Without a running daemon it reads the state database directly.`,
 	stateFlag(cmd, &state)
 	profileFlag(cmd, &profilePath)
 	return cmd
+}
+
+// webPage says where the profile's web page is served, for check's
+// summary.
+func webPage(p *profile.Profile) string {
+	if p.Web == nil {
+		return ""
+	}
+	scheme := "http"
+	if p.Web.TLS() {
+		scheme = "https"
+	}
+	return ", web page on " + scheme + "://" + p.Web.Listen
 }

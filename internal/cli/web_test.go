@@ -178,3 +178,20 @@ func TestReportCommand(t *testing.T) {
 		}
 	}
 }
+
+// check names the web page, and refuses one other machines could reach
+// over plain HTTP, at its file:line:col.
+func TestCheckWebTable(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "profile.toml")
+	os.WriteFile(path, []byte(strings.Replace(webProfile, "127.0.0.1:0", "127.0.0.1:8737", 1)), 0o600)
+	code, out, errs := run(t, "check", "--profile", path)
+	if code != 0 || !strings.Contains(out, "channel stdout, web page on http://127.0.0.1:8737; ") {
+		t.Fatalf("check: %d %q %q", code, out, errs)
+	}
+	os.WriteFile(path, []byte(strings.Replace(webProfile, "127.0.0.1:0", "0.0.0.0:8737", 1)), 0o600)
+	code, _, errs = run(t, "check", "--profile", path)
+	if code != 1 || !strings.HasPrefix(errs, path+":9:10: web.listen: \"0.0.0.0:8737\" is reachable from other machines") {
+		t.Fatalf("check of a LAN page without TLS: %d %q", code, errs)
+	}
+}
