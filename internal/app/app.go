@@ -82,6 +82,9 @@ type Store interface {
 	Snoozes(ctx context.Context, from, to time.Time) (map[string]time.Time, error)
 	// PauseUntil is the stored pause, for a Service without a daemon.
 	PauseUntil(ctx context.Context) (time.Time, bool, error)
+	// Outcomes is History with only the kind, instant and status of each
+	// occurrence: what the stats count.
+	Outcomes(ctx context.Context, from, to time.Time) ([]domain.Record, error)
 }
 
 // Config configures a Service.

@@ -230,7 +230,7 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	}
 	now := s.clock.Now()
 	rf, rt, cf, ct := stats.Window(now, days)
-	recs, err := s.store.History(ctx, rf, rt)
+	recs, err := s.store.Outcomes(ctx, rf, rt)
 	if err != nil {
 		return stats.Stats{}, err
 	}

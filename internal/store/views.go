@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/crampd/crampd/internal/domain"
 )
 
 // Snoozes returns, for the occurrences due in [from, to) that wait for a
@@ -31,6 +33,33 @@ func (s *Store) Snoozes(ctx context.Context, from, to time.Time) (map[string]tim
 			return nil, fmt.Errorf("read snoozes: %w", err)
 		}
 		out[id] = fromMS(at)
+	}
+	return out, rows.Err()
+}
+
+// Outcomes returns the occurrences due in [from, to), newest first, with
+// only what the stats count: kind, instant and status, without their ids,
+// texts or deliveries. An index holds all three, so a year of them reads
+// quickly.
+func (s *Store) Outcomes(ctx context.Context, from, to time.Time) ([]domain.Record, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, scheduled_at, status FROM occurrences
+		WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at DESC`, ms(from), msCeil(to))
+	if err != nil {
+		return nil, fmt.Errorf("read outcomes: %w", err)
+	}
+	defer rows.Close()
+	var out []domain.Record
+	for rows.Next() {
+		var (
+			r            domain.Record
+			kind, status string
+			at           int64
+		)
+		if err := rows.Scan(&kind, &at, &status); err != nil {
+			return nil, fmt.Errorf("read outcomes: %w", err)
+		}
+		r.Kind, r.Status, r.At = domain.Kind(kind), domain.Status(status), fromMS(at)
+		out = append(out, r)
 	}
 	return out, rows.Err()
 }
