@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -28,8 +29,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
-	ctx := r.Context()
+	ctx, cancel := context.WithCancel(r.Context())
 	ch := s.svc.Subscribe(ctx)
+	defer func() {
+		// Unsubscribe before returning, so that a stop that waits for
+		// this handler leaves nothing behind.
+		cancel()
+		for range ch {
+		}
+	}()
 	// retry: how soon a browser reconnects after a restart.
 	if _, err := fmt.Fprint(w, "retry: 2000\n\n"); err != nil {
 		return

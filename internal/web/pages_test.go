@@ -4,12 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 )
 
@@ -272,7 +273,6 @@ func TestReportPages(t *testing.T) {
 			t.Errorf("GET %s: %d, want 400", bad, status)
 		}
 	}
-	_ = app.MaxWeeks
 }
 
 // sectionOf returns the part of s from the first from to the next to.
@@ -286,4 +286,25 @@ func sectionOf(s, from, to string) string {
 		return s[:j]
 	}
 	return s
+}
+
+// The profile page shows the problems of a failed reload at their
+// file:line:col, while the profile in force stays.
+func TestProfilePageShowsAFailedReload(t *testing.T) {
+	p := startPage(t, fixtureProfile, fixtureStart, nil)
+	c := p.signedIn()
+	path := filepath.Join(p.dir, "profile.toml")
+	if err := os.WriteFile(path, []byte(strings.Replace(fixtureProfile, `wake = "07:00"`, `wake = "7am"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.svc.Reload(context.Background()); err == nil {
+		t.Fatal("a broken profile reloaded")
+	}
+	body := p.get(c, "/profile")
+	for _, want := range []string{"The last reload failed", path + `:3:8: sleep.wake: &#34;7am&#34; is not a time of day`,
+		"<th scope=\"row\">wake</th><td>07:00</td>", "Medication: Hydrochlorothiazide"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the profile page lacks %q:\n%s", want, body)
+		}
+	}
 }
