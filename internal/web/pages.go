@@ -322,7 +322,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	data.States = append(data.States, choice{Value: "", Label: "Every state", Current: state == ""})
 	knownState := state == ""
 	for _, st := range historyStates {
-		data.States = append(data.States, choice{Value: string(st), Label: funcs["statusName"].(func(domain.Status) string)(st), Current: state == string(st)})
+		data.States = append(data.States, choice{Value: string(st), Label: statusName(st), Current: state == string(st)})
 		knownState = knownState || state == string(st)
 	}
 	if !known || !knownState {

@@ -99,11 +99,7 @@ var funcs = template.FuncMap{
 			app.StateSnoozed: "Snoozed", app.StateMissed: "Missed", app.StateSkipped: "Skipped",
 		}[s]
 	},
-	"statusName": func(s domain.Status) string {
-		return map[domain.Status]string{
-			domain.StatusFired: "Sent", domain.StatusAcked: "Done", domain.StatusMissed: "Missed", domain.StatusSkipped: "Skipped",
-		}[s]
-	},
+	"statusName": statusName,
 	"nonce": nonce,
 	// num writes a chart coordinate.
 	"num":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
@@ -115,6 +111,13 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
+}
+
+// statusName names what became of a past reminder, as Today names it.
+func statusName(s domain.Status) string {
+	return map[domain.Status]string{
+		domain.StatusFired: "Sent", domain.StatusAcked: "Done", domain.StatusMissed: "Missed", domain.StatusSkipped: "Skipped",
+	}[s]
 }
 
 // kindName names a kind for people.

@@ -1,14 +1,7 @@
 package web_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crampd/crampd/internal/app"
+	"github.com/crampd/crampd/internal/testutil/testcert"
 )
 
 // Over plain HTTP, everything the page guards is refused without a
@@ -289,7 +283,7 @@ func TestSecurityHeaders(t *testing.T) {
 // the certificate is for are accepted as the Host.
 func TestHTTPS(t *testing.T) {
 	dir := t.TempDir()
-	certFile, keyFile, pool := writeCert(t, dir)
+	certFile, keyFile, pool := testcert.Write(t, dir, "crampd.test")
 	text := strings.Replace(fixtureProfile, `listen = "127.0.0.1:0"`, `listen = "127.0.0.1:0"
 tls_cert_file = "`+certFile+`"
 tls_key_file = "`+keyFile+`"`, 1)
@@ -320,32 +314,4 @@ tls_key_file = "`+keyFile+`"`, 1)
 			t.Error("plain HTTP served the page")
 		}
 	}
-}
-
-// writeCert writes a certificate for crampd.test and 127.0.0.1 and its
-// key (mode 0600), and returns a pool that trusts it.
-func writeCert(t *testing.T, dir string) (string, string, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "crampd.test"},
-		NotBefore: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2040, 1, 1, 0, 0, 0, 0, time.UTC),
-		DNSNames: []string{"crampd.test"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalECPrivateKey(key)
-	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
-	leaf, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return certFile, keyFile, pool
 }
