@@ -308,3 +308,54 @@ func TestProfilePageShowsAFailedReload(t *testing.T) {
 		}
 	}
 }
+
+// At most 32 live-update streams are open at once; the next is refused
+// and one closed makes room.
+func TestStreamsAreCapped(t *testing.T) {
+	p := startPage(t, fixtureProfile, fixtureStart, nil)
+	c := p.signedIn()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	open := func() *http.Response {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/events", nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	var streams []*http.Response
+	for range 32 {
+		resp := open()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("stream %d: %s", len(streams)+1, resp.Status)
+		}
+		// The stream counts once its first message came.
+		buf := make([]byte, 64)
+		resp.Body.Read(buf)
+		streams = append(streams, resp)
+	}
+	extra := open()
+	extra.Body.Close()
+	if extra.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("stream 33: %s", extra.Status)
+	}
+	streams[0].Body.Close()
+	// Closing is seen by the server when it next writes or reads; wait
+	// for the count to drop by polling, not for time.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp := open()
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a closed stream never made room")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, s := range streams[1:] {
+		s.Body.Close()
+	}
+}
