@@ -100,7 +100,7 @@ var funcs = template.FuncMap{
 		}[s]
 	},
 	"statusName": statusName,
-	"nonce": nonce,
+	"nonce":      nonce,
 	// num writes a chart coordinate.
 	"num":        func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 	"disclaimer": func() string { return advice.Disclaimer },
