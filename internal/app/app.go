@@ -82,9 +82,8 @@ type Store interface {
 	Snoozes(ctx context.Context, from, to time.Time) (map[string]time.Time, error)
 	// PauseUntil is the stored pause, for a Service without a daemon.
 	PauseUntil(ctx context.Context) (time.Time, bool, error)
-	// Outcomes is History with only the kind, instant and status of each
-	// occurrence: what the stats count.
-	Outcomes(ctx context.Context, from, to time.Time) ([]domain.Record, error)
+	// Count counts the log over a window, as the stats need it.
+	Count(ctx context.Context, from, to time.Time, k domain.Kind) (store.Counts, error)
 }
 
 // Config configures a Service.

@@ -15,6 +15,7 @@ import (
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/redact"
+	"github.com/crampd/crampd/internal/stats"
 	"github.com/crampd/crampd/internal/store"
 )
 
@@ -423,4 +424,53 @@ kinds = ["medication"]
 	if redact.Scrub(secretURL) == secretURL {
 		t.Fatal("the secret URL was never registered, so the test proves nothing")
 	}
+}
+
+// The stats the store counts are the stats of the records themselves.
+func TestStatsCountedByTheStoreMatchTheRecords(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	loc, _ := time.LoadLocation("Europe/Berlin")
+	for d := 1; d <= 20; d++ {
+		day := f.clock.Now().In(loc).AddDate(0, 0, -d)
+		for i, k := range []domain.Kind{domain.KindStretch, domain.KindHydration, domain.KindMedication} {
+			at := time.Date(day.Year(), day.Month(), day.Day(), 22, 10*i, 0, 0, loc)
+			o := domain.Occurrence{Kind: k, Rule: string(k), At: at, Title: "t"}
+			o.ID = domain.OccurrenceID(o.Kind, o.Rule, o.At)
+			f.record(o)
+			if (d+i)%3 != 0 {
+				if _, _, err := f.ackAt(o.ID, at.Add(time.Minute)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	f.logCramps([]int{1, 4, 6, 11, 12}, domain.Cramp{Severity: 3})
+	got, err := f.svc.Stats(ctx, 14)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now()
+	recs, _ := f.st.History(ctx, now.AddDate(0, 0, -15), now.Add(time.Hour))
+	cramps, _ := f.st.Cramps(ctx, now.AddDate(0, 0, -15), now.Add(time.Nanosecond))
+	want := stats.Compute(recs, cramps, loc, now, 14)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("stats counted by the store:\n%+v\nfrom the records:\n%+v", got, want)
+	}
+	if want.Stretch.AckedNights == 0 || want.Stretch.OtherNights == 0 || len(want.Adherence) < 3 {
+		t.Fatalf("the fixture does not exercise the counts: %+v", want)
+	}
+}
+
+// ackAt acknowledges id at a given time, as a tap in the past would have.
+func (f *fixture) ackAt(id string, at time.Time) (domain.Record, []int64, error) {
+	var (
+		rec       domain.Record
+		cancelled []int64
+	)
+	err := f.st.Do(context.Background(), func(tx *store.Tx) (err error) {
+		rec, cancelled, err = tx.Ack(id, at)
+		return err
+	})
+	return rec, cancelled, err
 }

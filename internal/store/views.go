@@ -37,29 +37,56 @@ func (s *Store) Snoozes(ctx context.Context, from, to time.Time) (map[string]tim
 	return out, rows.Err()
 }
 
-// Outcomes returns the occurrences due in [from, to), newest first, with
-// only what the stats count: kind, instant and status, without their ids,
-// texts or deliveries. An index holds all three, so a year of them reads
-// quickly.
-func (s *Store) Outcomes(ctx context.Context, from, to time.Time) ([]domain.Record, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, scheduled_at, status FROM occurrences
-		WHERE scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at DESC`, ms(from), msCeil(to))
+// Counts is what the stats count of the occurrence log over a window.
+type Counts struct {
+	// Sent counts, per kind, the occurrences that were sent (fired or
+	// acknowledged), and Acked those acknowledged.
+	Sent, Acked map[domain.Kind]int
+	// AckedAt lists when the acknowledged occurrences of the kind asked
+	// for were due, oldest first.
+	AckedAt []time.Time
+}
+
+// Count counts the occurrences due in [from, to): how many of each kind
+// were sent and acknowledged, and when those of kind k that were
+// acknowledged were due. The database counts them from one index, which
+// holds all it needs, so a year of them takes a few milliseconds.
+func (s *Store) Count(ctx context.Context, from, to time.Time, k domain.Kind) (Counts, error) {
+	c := Counts{Sent: map[domain.Kind]int{}, Acked: map[domain.Kind]int{}}
+	rows, err := s.db.QueryContext(ctx, `SELECT kind, status, count(*) FROM occurrences
+		WHERE scheduled_at >= ? AND scheduled_at < ? AND status IN ('fired', 'acked') GROUP BY kind, status`, ms(from), msCeil(to))
 	if err != nil {
-		return nil, fmt.Errorf("read outcomes: %w", err)
+		return c, fmt.Errorf("count reminders: %w", err)
 	}
 	defer rows.Close()
-	var out []domain.Record
 	for rows.Next() {
 		var (
-			r            domain.Record
 			kind, status string
-			at           int64
+			n            int
 		)
-		if err := rows.Scan(&kind, &at, &status); err != nil {
-			return nil, fmt.Errorf("read outcomes: %w", err)
+		if err := rows.Scan(&kind, &status, &n); err != nil {
+			return c, fmt.Errorf("count reminders: %w", err)
 		}
-		r.Kind, r.Status, r.At = domain.Kind(kind), domain.Status(status), fromMS(at)
-		out = append(out, r)
+		c.Sent[domain.Kind(kind)] += n
+		if domain.Status(status) == domain.StatusAcked {
+			c.Acked[domain.Kind(kind)] += n
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("count reminders: %w", err)
+	}
+	ats, err := s.db.QueryContext(ctx, `SELECT scheduled_at FROM occurrences
+		WHERE kind = ? AND status = 'acked' AND scheduled_at >= ? AND scheduled_at < ? ORDER BY scheduled_at`, string(k), ms(from), msCeil(to))
+	if err != nil {
+		return c, fmt.Errorf("count reminders: %w", err)
+	}
+	defer ats.Close()
+	for ats.Next() {
+		var at int64
+		if err := ats.Scan(&at); err != nil {
+			return c, fmt.Errorf("count reminders: %w", err)
+		}
+		c.AckedAt = append(c.AckedAt, fromMS(at))
+	}
+	return c, ats.Err()
 }
