@@ -26,9 +26,9 @@
           var focused = document.activeElement && live.contains(document.activeElement) ? document.activeElement.getAttribute("aria-label") : null;
           live.innerHTML = html;
           if (focused) {
-            var again = live.querySelector("[aria-label=\"" + focused.replace(/"/g, "\\\"") + "\"]");
-            if (again) {
-              again.focus();
+            var target = live.querySelector("[aria-label=\"" + focused.replace(/"/g, "\\\"") + "\"]");
+            if (target) {
+              target.focus();
             }
           }
           if (note) {
