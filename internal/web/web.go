@@ -264,6 +264,3 @@ func (s *Server) Stop(ctx context.Context) error {
 	}
 	return err
 }
-
-// Close releases the listener of a server that never started.
-func (s *Server) Close() error { return s.ln.Close() }
