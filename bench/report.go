@@ -37,6 +37,7 @@ type results struct {
 	Scale scaleResult
 	Drain drainResult
 	Disk  diskResult
+	Web   webResult
 }
 
 // newResults returns results whose every figure is NaN until measured, so
@@ -54,6 +55,8 @@ func newResults(m meta) *results {
 		Scale: scaleResult{CheckMs: nan, PlanMs: nan, ReadyMs: nan, RSSMiB: nan, IdleCPUMsPerHour: nan},
 		Drain: drainResult{PerS: nan, ReadyMs: nan, CPUUsPerDelivery: nan, Cores: nan, Conns: nan},
 		Disk:  diskResult{nan, nan},
+		Web: webResult{TodayP50Ms: nan, TodayP95Ms: nan, TrendsP50Ms: nan, TrendsP95Ms: nan, ReportP50Ms: nan, ReportP95Ms: nan,
+			TodayKB: nan, IdleRSSMiB: nan, LoadedRSSMiB: nan},
 	}
 }
 
@@ -119,6 +122,12 @@ func (r *results) figures() map[string]float64 {
 		"scale_idle_cpu_ms_per_hour":        s.IdleCPUMsPerHour,
 		"outbox_drain_per_s":                r.Drain.PerS,
 		"outbox_ready_with_10k_pending_ms":  r.Drain.ReadyMs,
+		"web_today_p95_ms":                  r.Web.TodayP95Ms,
+		"web_trends_52w_p95_ms":             r.Web.TrendsP95Ms,
+		"web_report_52w_p95_ms":             r.Web.ReportP95Ms,
+		"web_today_kb":                      r.Web.TodayKB,
+		"web_idle_rss_mib":                  r.Web.IdleRSSMiB,
+		"web_rss_after_a_year_mib":          r.Web.LoadedRSSMiB,
 	}
 }
 
@@ -166,6 +175,15 @@ func (r *results) rows() []row {
 		{"outbox drain: TCP connections opened", r.Drain.Conns, nan, "", nan, false, false},
 		{"disk: 4 KiB write + fsync p50", r.Disk.P50Ms, nan, "ms", nan, false, false},
 		{"disk: 4 KiB write + fsync p99", r.Disk.P99Ms, nan, "ms", nan, false, false},
+		{"web: Today p50 (a year of history)", r.Web.TodayP50Ms, nan, "ms", nan, false, false},
+		{"web: Today p95 (a year of history)", r.Web.TodayP95Ms, nan, "ms", 20, false, false},
+		{"web: Trends, 52 weeks, p50", r.Web.TrendsP50Ms, nan, "ms", nan, false, false},
+		{"web: Trends, 52 weeks, p95", r.Web.TrendsP95Ms, nan, "ms", 20, false, false},
+		{"web: report, 52 weeks, p50", r.Web.ReportP50Ms, nan, "ms", nan, false, false},
+		{"web: report, 52 weeks, p95", r.Web.ReportP95Ms, nan, "ms", 20, false, false},
+		{"web: Today's page weight (page, CSS, script)", r.Web.TodayKB, nan, "kB", 100, false, false},
+		{"web: idle RSS with the web page on", r.Web.IdleRSSMiB, nan, "MiB", 25, false, false},
+		{"web: RSS after serving a year's pages", r.Web.LoadedRSSMiB, nan, "MiB", nan, false, false},
 	}
 }
 
@@ -236,6 +254,9 @@ func (r *results) table(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nMedians over runs: fire %d runs × %d reminders, idle %d daemons of each for %.0f s (%d reminders due inside), drain runs: %d.\n",
 		m.FireRuns, m.FirePerRun, quickOr(m.Mode, quick.idleProcs, full.idleProcs), m.IdleS, r.Idle.Crampd.DueInWindow, quickOr(m.Mode, quick.drainRuns, full.drainRuns))
+	if r.Web.Requests > 0 {
+		fmt.Fprintf(w, "Web: %d requests per page over loopback, on %d reminders and %d cramps of 365 nights.\n", r.Web.Requests, r.Web.Reminders, r.Web.Cramps)
+	}
 }
 
 func quickOr(mode string, q, f int) int {

@@ -116,9 +116,8 @@ func MedicationReview(drugs []string, minerals []Mineral) Text {
 func Doctor(reason string) Text {
 	return Text{
 		Title: "Consider seeing a doctor about your cramps",
-		Body: strings.TrimSpace(reason + " See a doctor if your cramps are severe, happen frequently, " +
-			"or come with other symptoms like swelling, numbness or weakness."),
-		Why: "A doctor can help rule out underlying medical conditions and find the best course of action.",
+		Body:  strings.TrimSpace(reason + " " + SeeADoctor),
+		Why:   "A doctor can help rule out underlying medical conditions and find the best course of action.",
 	}
 }
 

@@ -77,6 +77,13 @@ func (s *Service) Handle(ctx context.Context, a Action) (ActionResult, error) {
 		s.log.Debug("button press had no effect", "source", a.Source, "verb", a.Verb, "id", a.OccurrenceID, "err", err)
 		return ActionResult{NoOp: err.Error()}, nil
 	}
+	if err == nil {
+		kind := EventAcked
+		if a.Verb == VerbSnooze {
+			kind = EventSnoozed
+		}
+		s.Publish(Event{Kind: kind, IDs: []string{res.Record.ID}})
+	}
 	return res, err
 }
 

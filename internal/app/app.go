@@ -81,6 +81,13 @@ type Store interface {
 	// Forecast reads the stored weather forecast hours starting in
 	// [from, to).
 	Forecast(ctx context.Context, from, to time.Time) ([]domain.WeatherHour, error)
+	// Snoozes says when the snoozed sendings of occurrences due in
+	// [from, to) go out.
+	Snoozes(ctx context.Context, from, to time.Time) (map[string]time.Time, error)
+	// PauseUntil is the stored pause, for a Service without a daemon.
+	PauseUntil(ctx context.Context) (time.Time, bool, error)
+	// Count counts the log over a window, as the stats need it.
+	Count(ctx context.Context, from, to time.Time, k domain.Kind) (store.Counts, error)
 }
 
 // Config configures a Service.
@@ -98,6 +105,9 @@ type Config struct {
 	// Forecast is the stored forecast a Service without a daemon plans
 	// from, with Profile.
 	Forecast plan.Forecast
+	// WebURL is where the daemon serves the web page ("http://127.0.0.1:8737");
+	// empty when it serves none.
+	WebURL string
 }
 
 // Service runs the use cases.
@@ -113,11 +123,17 @@ type Service struct {
 	// pauseMu orders pause and resume, so that the stored pause and the
 	// one in force never disagree.
 	pauseMu sync.Mutex
+	// events tells subscribers (the web page) what changed.
+	events events
+	// webURL and web are the web page's address, and its sign-in links
+	// and sessions.
+	webURL string
+	web    webAuth
 }
 
 // New returns a Service.
 func New(cfg Config) *Service {
-	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, engine: cfg.Engine, host: cfg.Host}
+	s := &Service{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, engine: cfg.Engine, host: cfg.Host, webURL: cfg.WebURL}
 	if cfg.Profile != nil {
 		s.policy = rules.New(cfg.Profile)
 		s.inputs = plan.Inputs{Profile: cfg.Profile, Forecast: cfg.Forecast}

@@ -65,6 +65,7 @@ func (s *Service) Fire(ctx context.Context, what string) (FireResult, error) {
 	}
 	s.engine.Submit(ds)
 	s.log.Info("reminder fired on request", "id", o.ID, "kind", o.Kind)
+	s.Publish(Event{Kind: EventFired, IDs: []string{o.ID}})
 	res := FireResult{Occurrence: o, Channels: channels}
 	if p := s.engine.Pause(); p.Active(now) {
 		until := p.Until.In(policy.Location())

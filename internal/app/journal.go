@@ -97,6 +97,7 @@ func (s *Service) LogCramp(ctx context.Context, c domain.Cramp) (CrampResult, er
 	}
 	s.log.Info("cramp logged", "cramp_id", res.Cramp.ID, "severity", res.Cramp.Severity)
 	s.sendNudge(res.Nudge, ds)
+	s.Publish(Event{Kind: EventCramp})
 	res.Cramp.At = res.Cramp.At.In(s.Location())
 	return res, nil
 }
@@ -164,6 +165,7 @@ func (s *Service) sendNudge(n NudgeResult, ds []domain.Delivery) {
 	switch {
 	case n.Sent != nil:
 		s.engine.Submit(ds)
+		s.Publish(Event{Kind: EventFired, IDs: []string{n.Sent.ID}})
 		s.log.Info("doctor nudge", "id", n.Sent.ID, "reason", n.Reason, "send_at", n.SendAt.Format(time.RFC3339))
 	case n.Reason != "" && !n.LastSent.IsZero():
 		s.log.Info("doctor nudge held back: one was sent within its cooldown", "reason", n.Reason,
@@ -230,8 +232,9 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 		return stats.Stats{}, err
 	}
 	now := s.clock.Now()
-	rf, rt, cf, ct := stats.Window(now, days)
-	recs, err := s.store.History(ctx, rf, rt)
+	_, _, cf, ct := stats.Window(now, days)
+	// The log is counted over exactly the days asked for, by the store.
+	c, err := s.store.Count(ctx, now.AddDate(0, 0, -days), now.Add(time.Nanosecond), domain.KindStretch)
 	if err != nil {
 		return stats.Stats{}, err
 	}
@@ -239,7 +242,8 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	if err != nil {
 		return stats.Stats{}, err
 	}
-	st := stats.Compute(recs, cramps, policy.Location(), now, days)
+	t := stats.Tally{Sent: c.Sent, Acked: c.Acked, StretchAcked: c.AckedAt}
+	st := stats.FromTally(t, cramps, policy.Location(), now, days)
 	// The days the window's nights follow, from a day before it.
 	hours, err := s.store.Forecast(ctx, cf.AddDate(0, 0, -1), ct)
 	if err != nil {

@@ -53,6 +53,7 @@ func (s *Service) Pause(ctx context.Context, req PauseRequest) (PauseResult, err
 	}
 	s.engine.SetPause(rules.Pause{Until: until})
 	s.log.Info("paused", "until", until.Format(time.RFC3339))
+	s.Publish(Event{Kind: EventPaused})
 	return PauseResult{Until: until.In(policy.Location())}, nil
 }
 
@@ -87,5 +88,6 @@ func (s *Service) Resume(ctx context.Context) (ResumeResult, error) {
 	s.engine.SetPause(rules.Pause{})
 	s.engine.Release(released)
 	s.log.Info("resumed", "released_deliveries", len(released))
+	s.Publish(Event{Kind: EventResumed})
 	return ResumeResult{WasPaused: old.Active(now), Released: len(released)}, nil
 }

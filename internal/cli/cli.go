@@ -115,6 +115,7 @@ medications. It delivers them to your desktop, a webhook or ntfy.
 		newStatusCmd(env), newNextCmd(env), newAckCmd(env), newSnoozeCmd(env),
 		newPauseCmd(env), newResumeCmd(env), newFireCmd(env), newReloadCmd(env),
 		newHistoryCmd(env), newCrampCmd(env), newStatsCmd(env),
+		newWebCmd(env), newReportCmd(env),
 		newVersionCmd(env),
 	)
 	return root

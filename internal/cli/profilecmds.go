@@ -78,9 +78,9 @@ line, as PATH:LINE:COL: key.path: message, and exits 1.`,
 // summary describes a valid profile in one line.
 func summary(p *profile.Profile, now time.Time) string {
 	n := len(plan.Days(p, now, 1))
-	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s; %s in the next 24 hours%s",
+	return fmt.Sprintf("%s: ok: zone %s, %s, %s, %s, %s%s; %s in the next 24 hours%s",
 		p.Path, p.Location, count(len(p.Exercises), "exercise session"), count(len(p.Medications), "medication"),
-		count(len(p.Customs), "custom reminder"), channels(p), count(n, "reminder"), weatherSummary(p))
+		count(len(p.Customs), "custom reminder"), channels(p), webPage(p), count(n, "reminder"), weatherSummary(p))
 }
 
 // channels names the channels reminders will go to.

@@ -31,6 +31,11 @@ type Service interface {
 	LogCramp(ctx context.Context, c domain.Cramp) (app.CrampResult, error)
 	Cramps(ctx context.Context, days int) ([]domain.Cramp, error)
 	Stats(ctx context.Context, days int) (stats.Stats, error)
+	// Report summarises weeks for a doctor.
+	Report(ctx context.Context, weeks int) (app.Report, error)
+	// WebLogin hands out a one-time link that signs a browser in to the
+	// web page: only the socket's user can get one.
+	WebLogin(ctx context.Context) (app.WebLogin, error)
 }
 
 // SnoozeRequest is the body of POST /v1/reminders/{id}/snooze.

@@ -235,3 +235,15 @@ func (c *Client) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	var s stats.Stats
 	return s, c.do(ctx, http.MethodGet, "/v1/stats?days="+strconv.Itoa(days), nil, &s)
 }
+
+// Report asks for a report of the last weeks weeks.
+func (c *Client) Report(ctx context.Context, weeks int) (app.Report, error) {
+	var r app.Report
+	return r, c.do(ctx, http.MethodGet, "/v1/report?weeks="+strconv.Itoa(weeks), nil, &r)
+}
+
+// WebLogin asks for a one-time sign-in link to the web page.
+func (c *Client) WebLogin(ctx context.Context) (app.WebLogin, error) {
+	var l app.WebLogin
+	return l, c.do(ctx, http.MethodPost, "/v1/web/login", struct{}{}, &l)
+}

@@ -93,6 +93,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/cramps", s.logCramp)
 	mux.HandleFunc("GET /v1/cramps", s.cramps)
 	mux.HandleFunc("GET /v1/stats", s.stats)
+	mux.HandleFunc("GET /v1/report", s.report)
+	mux.HandleFunc("POST /v1/web/login", s.webLogin)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A connection whose peer the kernel could not name (or a
 		// handler reached some other way) is refused, not trusted.
@@ -337,6 +339,20 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.svc.Stats(r.Context(), days)
 	answer(s, w, http.StatusOK, st, err)
+}
+
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	weeks, ok := intParam(w, r, "weeks", 12, app.MaxWeeks)
+	if !ok {
+		return
+	}
+	rep, err := s.svc.Report(r.Context(), weeks)
+	answer(s, w, http.StatusOK, rep, err)
+}
+
+func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
+	l, err := s.svc.WebLogin(r.Context())
+	answer(s, w, http.StatusOK, l, err)
 }
 
 // nonNil makes an empty list encode as [], not null.

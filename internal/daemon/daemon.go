@@ -105,6 +105,11 @@ type Daemon struct {
 	// weather keeps the stored forecast fresh; each new one is re-planned
 	// through the engine.
 	weather *weather.Fetcher
+	// webLn is the web page's listener, when the profile has a [web]
+	// table.
+	webLn net.Listener
+	// testFired is called after the engine's fired hook, in tests.
+	testFired func([]domain.Occurrence)
 
 	// notifiers are the channels in force; a reload swaps them.
 	notifiers atomic.Pointer[map[string]notify.Notifier]
@@ -167,7 +172,14 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 	d.eng = engine.New(engine.Options{
 		Clock: d.clock, Logger: d.log, Store: d.store, Outbox: d.out, Runtime: l.rt, Pause: rules.Pause{Until: until},
 	})
-	d.svc = app.New(app.Config{Store: d.store, Clock: d.clock, Logger: d.log, Engine: d.eng, Host: d})
+	web, err := d.listenWeb(l.rt.Policy.Profile())
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.svc = app.New(app.Config{Store: d.store, Clock: d.clock, Logger: d.log, Engine: d.eng, Host: d, WebURL: web.url})
+	// A page showing today learns at once of what the schedule fires.
+	d.eng.OnFired(d.fired)
 	d.components = []component{
 		{name: "outbox", start: d.startOutbox, stop: d.stopOutbox},
 		{name: "engine", start: d.eng.Start, stop: d.eng.Stop},
@@ -179,6 +191,14 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 			return nil, err
 		}
 		d.components = append(d.components, d.serveControl(d.ln))
+	}
+	if d.webLn != nil {
+		c, err := d.serveWeb(web)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.components = append(d.components, c)
 	}
 	if opts.Watchdog > 0 {
 		d.components = append(d.components, d.watchdog())
@@ -315,6 +335,9 @@ func (d *Daemon) Reload(ctx context.Context) error {
 		d.log.Error("reload failed; the previous profile stays in force", "profile", d.opts.ProfilePath, "err", err)
 		return err
 	}
+	if was, now := d.eng.Runtime().Policy.Profile().Web, l.rt.Policy.Profile().Web; !sameWeb(was, now) {
+		d.log.Warn("the profile's [web] table changed; restart crampd to apply it", "profile", d.opts.ProfilePath)
+	}
 	if err := d.eng.Swap(ctx, l.rt); err != nil {
 		closeUnused(l.notifiers, *d.notifiers.Load())
 		return err
@@ -364,6 +387,9 @@ func (d *Daemon) stopComponents() error {
 func (d *Daemon) Close() error {
 	if d.ln != nil {
 		d.ln.Close()
+	}
+	if d.webLn != nil {
+		d.webLn.Close()
 	}
 	if n := d.notifiers.Load(); n != nil {
 		closeUnused(*n, nil)

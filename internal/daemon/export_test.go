@@ -9,7 +9,7 @@ import (
 
 // OnFired registers fn to be called with the occurrences each fire step
 // newly recorded as fired and handed to the outbox. It must be set before Start.
-func (d *Daemon) OnFired(fn func([]domain.Occurrence)) { d.eng.OnFired(fn) }
+func (d *Daemon) OnFired(fn func([]domain.Occurrence)) { d.testFired = fn }
 
 // OnSettled registers fn to be called after each delivery attempt.
 func (d *Daemon) OnSettled(fn func(domain.Delivery)) { d.out.OnSettled(fn) }

@@ -326,6 +326,7 @@ func (d *decoder) profile(path string, root *table) *Profile {
 
 	p.Customs = d.customs(root, p.Location)
 	p.Channels = d.channels(root, filepath.Dir(path))
+	p.Web = d.web(root, filepath.Dir(path))
 
 	doc := root.sub("doctor")
 	p.Doctor.Enabled = doc.boolean("enabled", true)

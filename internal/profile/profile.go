@@ -41,6 +41,8 @@ type Profile struct {
 	// Weather is where to fetch the forecast the hydration plan follows;
 	// nil without a [weather] section.
 	Weather *Weather
+	// Web is the local web page, nil when the profile has no [web] table.
+	Web *Web
 	// Grace is how long after its instant a missed occurrence of each kind
 	// may still fire (after a restart, a suspend or a clock jump).
 	Grace map[domain.Kind]time.Duration

@@ -79,6 +79,12 @@ func nightOf(t time.Time, loc *time.Location) (string, bool) {
 
 // Compute summarises records and cramps over the days before now.
 func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, now time.Time, days int) Stats {
+	return FromTally(TallyOf(recs, now.AddDate(0, 0, -days), now), cramps, loc, now, days)
+}
+
+// FromTally summarises a tally of the reminder log and the cramps over the
+// days before now; the tally must cover exactly those days (see TallyOf).
+func FromTally(t Tally, cramps []domain.Cramp, loc *time.Location, now time.Time, days int) Stats {
 	from := now.AddDate(0, 0, -days)
 	s := Stats{From: from, To: now, Days: days}
 	for w := 0; w*7 < days; w++ {
@@ -107,33 +113,15 @@ func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, no
 	crampNights := crampNights(cramps, nights, from, now, loc)
 	s.CrampNights = len(crampNights)
 
-	byKind := map[domain.Kind]*Adherence{}
-	stretchAcked := map[string]bool{}
-	for _, r := range recs {
-		if r.At.Before(from) || r.At.After(now) {
-			continue
-		}
-		if r.Status != domain.StatusFired && r.Status != domain.StatusAcked {
-			continue
-		}
-		a := byKind[r.Kind]
-		if a == nil {
-			a = &Adherence{Kind: r.Kind}
-			byKind[r.Kind] = a
-		}
-		a.Fired++
-		if r.Status == domain.StatusAcked {
-			a.Acked++
-			if r.Kind == domain.KindStretch {
-				if n, ok := nightOf(r.At, loc); ok {
-					stretchAcked[n] = true
-				}
-			}
+	for _, k := range domain.Kinds() {
+		if n := t.Sent[k]; n > 0 {
+			s.Adherence = append(s.Adherence, Adherence{Kind: k, Fired: n, Acked: t.Acked[k]})
 		}
 	}
-	for _, k := range domain.Kinds() {
-		if a := byKind[k]; a != nil {
-			s.Adherence = append(s.Adherence, *a)
+	stretchAcked := map[string]bool{}
+	for _, at := range t.StretchAcked {
+		if n, ok := nightOf(at, loc); ok {
+			stretchAcked[n] = true
 		}
 	}
 	for n := range nights {
