@@ -11,11 +11,13 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/control"
+	"github.com/crampd/crampd/internal/testutil/hostile"
 )
 
 // bin is the crampd binary under test, built once by TestMain.
@@ -462,5 +464,53 @@ func TestSystemServiceHints(t *testing.T) {
 	r = e.run("status")
 	if r.code != 3 || !strings.Contains(r.stderr, "systemctl --user start crampd") {
 		t.Fatalf("status of the user's daemon: %+v", r)
+	}
+}
+
+// checkPeakRSS is the most memory `crampd check` may take on any profile
+// of up to 1 MiB, however it is shaped.
+const checkPeakRSS = 100 << 20
+
+// `crampd check` on a hostile profile of up to 1 MiB (deep nesting, tens of
+// thousands of entries, long strings, a problem for every value) stays
+// under 100 MB of memory: the peak resident size of the real process.
+func TestCheckMemoryOnHostileProfiles(t *testing.T) {
+	e := newEnv(t)
+	for _, tt := range hostile.Profiles(t) {
+		t.Run(tt.Name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "profile.toml")
+			if err := os.WriteFile(path, []byte(tt.Src), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "check", "--profile", path)
+			cmd.Env = e.vars
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				t.Fatal(err)
+			}
+			// The child's maximum resident size, which counts the moment
+			// between fork and exec too: an upper bound on check's own
+			// peak, never less.
+			peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			t.Logf("%d KiB: peak %.1f MB, exit %d: %.100s", len(tt.Src)>>10, float64(peak)/(1<<20), cmd.ProcessState.ExitCode(), first)
+			if peak > checkPeakRSS {
+				t.Errorf("check took %d MB at its peak, want at most %d MB", peak>>20, checkPeakRSS>>20)
+			}
+		})
+	}
+}
+
+// A profile with more problems than check reports says how many it left
+// out, after the first ones.
+func TestCheckCapsItsProblems(t *testing.T) {
+	e := newEnv(t)
+	os.WriteFile(e.profile, []byte("[diet]\navoid = ["+strings.Repeat(`"xnuts",`, 500)+"]\n"), 0o600)
+	r := e.run("check", "--profile", e.profile)
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if r.code != 1 || len(lines) != 201 || !strings.HasSuffix(lines[200], "and 300 more problems; fix these first") {
+		t.Fatalf("exit %d, %d lines, last %q", r.code, len(lines), lines[len(lines)-1])
 	}
 }

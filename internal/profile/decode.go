@@ -19,11 +19,22 @@ type decoder struct {
 	// typeKeys caches the keys each channel type reads, for messages.
 	typeKeys map[string][]string
 	warns    []Problem
+	// dropped counts problems past MaxProblems.
+	dropped int
 }
+
+// MaxProblems is how many problems a load reports: a profile with more is
+// not fixed one problem at a time, and a hostile one would otherwise make
+// check hold a message for each of tens of thousands of values.
+const MaxProblems = 200
 
 // problem records msg against the value at path (or the key, for keys that
 // should not be there).
 func (d *decoder) problem(path string, atKey bool, format string, args ...any) {
+	if len(d.probs) >= MaxProblems {
+		d.dropped++
+		return
+	}
 	p := d.locate(path, atKey)
 	p.Msg = fmt.Sprintf(format, args...)
 	d.probs = append(d.probs, p)

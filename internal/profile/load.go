@@ -193,6 +193,9 @@ func parse(path string, data []byte, getenv func(string) string) (p *Profile, er
 	}
 	if len(d.probs) > 0 {
 		sortProblems(d.probs)
+		if d.dropped > 0 {
+			d.probs = append(d.probs, Problem{File: path, Msg: fmt.Sprintf("and %d more problems; fix these first", d.dropped)})
+		}
 		return nil, &Error{Problems: d.probs}
 	}
 	sortProblems(d.warns)

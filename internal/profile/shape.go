@@ -7,13 +7,15 @@ import "fmt"
 // nested inline tables took 8 s and 2 GB), and some per value, so both are
 // bounded by a linear scan first. A real profile nests four levels at most
 // ([[channel]], [channel.replies], a key, a list) and holds a few hundred
-// values.
+// values; the bound on entries leaves room for ten thousand custom
+// reminders (seven entries each), which `check` still reads within a
+// second and 100 MB.
 const (
 	// MaxDepth is how deeply tables, arrays and dotted keys may nest.
 	MaxDepth = 16
 	// MaxEntries is how many keys, table headers and values (each array
 	// element counts) a profile may hold.
-	MaxEntries = 20_000
+	MaxEntries = 75_000
 )
 
 // scanner walks a TOML document just well enough to measure its nesting and

@@ -1,17 +1,24 @@
-package profile_test
+// Package hostile holds profiles of at most 1 MiB shaped to cost a
+// loader time or memory: deep nesting, many entries, long strings, and
+// many problems. The profile loader's tests and the check command's memory
+// test both run them.
+package hostile
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
 )
+
+// Case is one hostile profile.
+type Case struct {
+	Name string
+	Src  string
+}
 
 // fill repeats unit(i) for i = 0, 1, ... until the next one would take the
 // profile past MaxSize.
@@ -40,22 +47,15 @@ func under(n int, unit func(i int) string) string {
 	return b.String()
 }
 
-// checkAlloc is how much `crampd check` may allocate on any profile under
-// 1 MiB, all garbage included: what it holds at once, and so its memory,
-// is less.
-const checkAlloc = 64 << 20 * allocSlack
-
-// Loading a hostile profile of up to 1 MiB, as `crampd check` does (load,
-// read secrets, plan a day), stays far below 100 MB: every profile is
-// measured by the bytes it makes the loader allocate.
-func TestCheckMemoryOnHostileProfiles(t *testing.T) {
-	dir := t.TempDir()
-	secret := filepath.Join(dir, "big.key")
-	os.WriteFile(secret, []byte(strings.Repeat("k", 64<<10)), 0o600)
-	tests := []struct {
-		name string
-		src  string
-	}{
+// Profiles returns the hostile profiles; one names a 64 KiB secret file it
+// writes in a temporary directory of t's.
+func Profiles(t testing.TB) []Case {
+	t.Helper()
+	secret := filepath.Join(t.TempDir(), "big.key")
+	if err := os.WriteFile(secret, []byte(strings.Repeat("k", 64<<10)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []Case{
 		{"deep inline tables", "x = " + strings.Repeat("{a = ", profile.MaxSize/10) + "1" + strings.Repeat("}", profile.MaxSize/10)},
 		{"deep arrays", "x = " + strings.Repeat("[", profile.MaxSize/2-10) + strings.Repeat("]", profile.MaxSize/2-10)},
 		{"a long dotted key", strings.Repeat("a.", profile.MaxSize/2-10) + "a = 1"},
@@ -82,37 +82,5 @@ func TestCheckMemoryOnHostileProfiles(t *testing.T) {
 		{"a long time zone of escapes", "timezone = \"" + strings.Repeat(`\U0001F600`, profile.MaxSize/10-5) + "\""},
 		{"a long unknown key", strings.Repeat("x", profile.MaxSize-10) + " = 1"},
 		{"a long unknown food", "[diet]\navoid = [\"" + strings.Repeat("x", profile.MaxSize-30) + "\"]"},
-	}
-	from := time.Date(2027, 3, 13, 12, 0, 0, 0, time.UTC)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if len(tt.src) > profile.MaxSize {
-				t.Fatalf("the profile is %d bytes, over MaxSize", len(tt.src))
-			}
-			path := filepath.Join(t.TempDir(), "profile.toml")
-			if err := os.WriteFile(path, []byte(tt.src), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			p, err := profile.Load(path)
-			if err == nil {
-				err = p.CheckSecrets(os.Getenv)
-				plan.Days(p, from, 1)
-			}
-			took := time.Since(start)
-			runtime.ReadMemStats(&after)
-			alloc := after.TotalAlloc - before.TotalAlloc
-			msg := fmt.Sprint(err)
-			if len(msg) > 120 {
-				msg = msg[:120] + "..."
-			}
-			t.Logf("%d KiB: allocated %.1f MB in %v: %s", len(tt.src)>>10, float64(alloc)/(1<<20), took.Round(time.Millisecond), msg)
-			if alloc > checkAlloc {
-				t.Errorf("checking it allocated %d MB, want at most %d MB", alloc>>20, checkAlloc>>20)
-			}
-		})
 	}
 }
