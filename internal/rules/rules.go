@@ -39,6 +39,8 @@ var expiry = map[domain.Kind]time.Duration{
 	domain.KindMedicationReview: 7 * 24 * time.Hour,
 	domain.KindCustom:           6 * time.Hour,
 	domain.KindDoctor:           7 * 24 * time.Hour,
+	// A night can still be answered for until the evening.
+	domain.KindCheckin: 12 * time.Hour,
 }
 
 // Expiry returns how long after its instant a reminder of kind k is still

@@ -112,6 +112,7 @@ var styles = map[domain.Kind]style{
 	domain.KindMedicationReview: {tag: "clipboard", priority: "default"},
 	domain.KindCustom:           {tag: "bell", priority: "default"},
 	domain.KindDoctor:           {tag: "stethoscope", priority: "high"},
+	domain.KindCheckin:          {tag: "crescent_moon", priority: "default"},
 }
 
 func styleOf(k domain.Kind) style {
