@@ -236,5 +236,12 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	if err != nil {
 		return stats.Stats{}, err
 	}
-	return stats.Compute(recs, cramps, policy.Location(), now, days), nil
+	first, last := stats.NightRange(now, days, policy.Location())
+	nights, err := s.store.Nights(ctx, first, last)
+	if err != nil {
+		return stats.Stats{}, err
+	}
+	st := stats.Compute(recs, cramps, policy.Location(), now, days)
+	st.Answers = stats.CountAnswers(nights, cramps, policy.Location(), now, days)
+	return st, nil
 }

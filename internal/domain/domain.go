@@ -137,6 +137,11 @@ const (
 	StatusAcked Status = "acked"
 )
 
+// ReasonByYou is the reason of an occurrence the person skipped (a dose
+// not taken), as opposed to one a pause skipped: it was sent, and counts as
+// sent and not done.
+const ReasonByYou = "by you"
+
 // Delivery statuses.
 const (
 	// StatusPending means the delivery waits in the outbox for its next
@@ -212,6 +217,9 @@ func (c Cramp) Validate() error {
 	}
 	if StripControl(c.Note) != c.Note {
 		return errors.New("note: contains control characters")
+	}
+	if c.Source != "" && c.Source != SourceCheckin {
+		return fmt.Errorf("source %q: want none or %s", c.Source, SourceCheckin)
 	}
 	return nil
 }
@@ -336,4 +344,10 @@ type Record struct {
 	AckedAt    *time.Time `json:"acked_at,omitempty"`
 	// Deliveries counts the occurrence's deliveries by status.
 	Deliveries map[Status]int `json:"deliveries,omitempty"`
+}
+
+// Sent reports whether the occurrence went out to its channels: fired,
+// acknowledged, or skipped by the person after it arrived.
+func (r Record) Sent() bool {
+	return r.Status == StatusFired || r.Status == StatusAcked || (r.Status == StatusSkipped && r.Reason == ReasonByYou)
 }

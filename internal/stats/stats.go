@@ -29,6 +29,22 @@ type Stats struct {
 	Nights      int          `json:"nights"`
 	Adherence   []Adherence  `json:"adherence"`
 	Stretch     StretchNight `json:"stretch"`
+	// Answers counts the morning check-in's answers over the same nights.
+	Answers Answers `json:"answers"`
+}
+
+// Answers counts the nights of a window by their answer to the morning
+// check-in, so that "no cramp" is told from "no answer".
+type Answers struct {
+	// Answered counts the nights with an answer.
+	Answered int `json:"answered"`
+	// CrampNights counts answered nights with a cramp: answered so, or
+	// with one in the journal.
+	CrampNights int `json:"cramp_nights"`
+	// CrampFree counts answered nights without a cramp.
+	CrampFree int `json:"cramp_free"`
+	// Unanswered counts the nights with no answer.
+	Unanswered int `json:"unanswered"`
 }
 
 // Week counts the cramps logged in one week.
@@ -93,22 +109,14 @@ func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, no
 		s.Weeks = append(s.Weeks, week)
 	}
 
-	// The nights whose evenings fall in the window.
-	nights := map[string]bool{}
-	for d := from; d.Before(now); d = d.AddDate(0, 0, 1) {
-		nights[d.In(loc).Format("2006-01-02")] = true
-	}
+	nights := windowNights(from, now, loc)
 	s.Nights = len(nights)
-	crampNights := map[string]bool{}
 	for _, c := range cramps {
-		if c.At.Before(from) || c.At.After(now) {
-			continue
-		}
-		s.Cramps++
-		if n, ok := nightOf(c.At, loc); ok && nights[n] {
-			crampNights[n] = true
+		if !c.At.Before(from) && !c.At.After(now) {
+			s.Cramps++
 		}
 	}
+	crampNights := crampNightsOf(cramps, nights, from, now, loc)
 	s.CrampNights = len(crampNights)
 
 	byKind := map[domain.Kind]*Adherence{}
@@ -117,7 +125,7 @@ func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, no
 		if r.At.Before(from) || r.At.After(now) {
 			continue
 		}
-		if r.Status != domain.StatusFired && r.Status != domain.StatusAcked {
+		if !r.Sent() {
 			continue
 		}
 		a := byKind[r.Kind]
@@ -154,6 +162,60 @@ func Compute(recs []domain.Record, cramps []domain.Cramp, loc *time.Location, no
 		}
 	}
 	return s
+}
+
+// windowNights returns the nights whose evenings fall in [from, now), by
+// their evening's date.
+func windowNights(from, now time.Time, loc *time.Location) map[string]bool {
+	nights := map[string]bool{}
+	for d := from; d.Before(now); d = d.AddDate(0, 0, 1) {
+		nights[d.In(loc).Format("2006-01-02")] = true
+	}
+	return nights
+}
+
+// crampNightsOf returns the nights among nights with a cramp logged in
+// [from, now].
+func crampNightsOf(cramps []domain.Cramp, nights map[string]bool, from, now time.Time, loc *time.Location) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range cramps {
+		if c.At.Before(from) || c.At.After(now) {
+			continue
+		}
+		if n, ok := nightOf(c.At, loc); ok && nights[n] {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// CountAnswers counts the check-in's answers for the nights of the days
+// before now (the nights Compute counts): a night answered "no cramps" in
+// which the journal nonetheless holds a cramp counts as a cramp night.
+func CountAnswers(answers []domain.Night, cramps []domain.Cramp, loc *time.Location, now time.Time, days int) Answers {
+	from := now.AddDate(0, 0, -days)
+	nights := windowNights(from, now, loc)
+	crampNights := crampNightsOf(cramps, nights, from, now, loc)
+	var a Answers
+	for _, n := range answers {
+		if !nights[n.Date] {
+			continue
+		}
+		a.Answered++
+		if n.Answer.Cramped() || crampNights[n.Date] {
+			a.CrampNights++
+		} else {
+			a.CrampFree++
+		}
+	}
+	a.Unanswered = len(nights) - a.Answered
+	return a
+}
+
+// NightRange returns the first and last evening dates CountAnswers may
+// count, for reading the answers.
+func NightRange(now time.Time, days int, loc *time.Location) (first, last string) {
+	return now.AddDate(0, 0, -days).In(loc).Format("2006-01-02"), now.In(loc).Format("2006-01-02")
 }
 
 // DoctorReason returns why the cramps (those within the doctor window) call

@@ -98,6 +98,29 @@ func (t *Tx) Ack(id string, now time.Time) (domain.Record, []int64, error) {
 	return r, cancelled, err
 }
 
+// Skip records a sent occurrence as skipped by the person
+// (domain.ReasonByYou) and cancels its deliveries still waiting. It returns
+// the record and the outbox rows it cancelled.
+func (t *Tx) Skip(id string, now time.Time) (domain.Record, []int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, "UPDATE occurrences SET status = 'skipped', reason = ? WHERE id = ? AND status = 'fired'", domain.ReasonByYou, id)
+	if err != nil {
+		return domain.Record{}, nil, fmt.Errorf("skip %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return domain.Record{}, nil, fmt.Errorf("skip %s: %w", id, err)
+	}
+	if n != 1 {
+		return domain.Record{}, nil, fmt.Errorf("%w: %s is not a sent reminder", domain.ErrInvalid, id)
+	}
+	cancelled, err := cancelPending(t.ctx, t.tx, id, 0, now)
+	if err != nil {
+		return domain.Record{}, nil, fmt.Errorf("skip %s: %w", id, err)
+	}
+	r, err := t.Record(id)
+	return r, cancelled, err
+}
+
 // cancelPending cancels the occurrence's pending deliveries of dispatch
 // minDispatch or later and returns their rows.
 func cancelPending(ctx context.Context, tx *sql.Tx, id string, minDispatch int, now time.Time) ([]int64, error) {
@@ -210,9 +233,9 @@ func (t *Tx) AddCramp(c domain.Cramp, now time.Time) (domain.Cramp, error) {
 	if err := c.Validate(); err != nil {
 		return c, err
 	}
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, ms(now)).Scan(&c.ID)
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, source, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, c.Source, ms(now)).Scan(&c.ID)
 	if err != nil {
 		return c, fmt.Errorf("log cramp: %w", err)
 	}
@@ -228,7 +251,7 @@ func (s *Store) Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp,
 func (t *Tx) Cramps(from, to time.Time) ([]domain.Cramp, error) { return cramps(t.ctx, t.tx, from, to) }
 
 func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note FROM cramps
+	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note, source FROM cramps
 		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), msCeil(to))
 	if err != nil {
 		return nil, fmt.Errorf("read cramps: %w", err)
@@ -241,7 +264,7 @@ func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp,
 			at       int64
 			symptoms string
 		)
-		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note); err != nil {
+		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note, &c.Source); err != nil {
 			return nil, fmt.Errorf("read cramps: %w", err)
 		}
 		c.At = fromMS(at)
