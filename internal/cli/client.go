@@ -73,6 +73,16 @@ func writeStatus(w io.Writer, st app.Status, loc *time.Location, now time.Time) 
 	if r := st.NextRepeat; r != nil {
 		fmt.Fprintf(w, "  repeat:   %s %s at %s (%s)\n", r.Occurrence.Kind, r.Occurrence.ID, stamp(r.At, loc, now), r.Occurrence.Title)
 	}
+	for _, r := range st.Replies {
+		line := fmt.Sprintf("  replies:  channel %s %s since %s", r.Channel, r.State, stamp(r.Since, loc, now))
+		if r.Error != "" {
+			line += ": " + firstLine(r.Error)
+		}
+		fmt.Fprintln(w, line)
+		if r.Fix != "" {
+			fmt.Fprintf(w, "            to fix: %s\n", r.Fix)
+		}
+	}
 }
 
 func firstLine(s string) string {
@@ -637,8 +647,12 @@ func newCrampListCmd(env Env) *cobra.Command {
 				fmt.Fprintln(env.Stdout, "No cramps logged in this period.")
 			}
 			for _, c := range cs {
+				note := domain.StripControl(c.Note)
+				if c.Source == domain.SourceCheckin {
+					note = "(from the check-in)"
+				}
 				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s\n", c.ID, c.At.In(loc).Format("Mon 2006-01-02 15:04 MST"),
-					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note))
+					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), note)
 			}
 			return nil
 		},
@@ -725,6 +739,9 @@ func writeStats(w io.Writer, s stats.Stats, loc *time.Location) {
 	for _, a := range s.Adherence {
 		fmt.Fprintf(w, "  %-17s %d / %d\n", a.Kind, a.Acked, a.Fired)
 	}
+	a := s.Answers
+	fmt.Fprintf(w, "\nMorning check-in: %d of %d nights answered, %d without a cramp and %d with one; %d without an answer.\n",
+		a.Answered, s.Nights, a.CrampFree, a.CrampNights, a.Unanswered)
 	fmt.Fprintln(w, "\nNights and cramp nights, side by side (counts, not causes):")
 	fmt.Fprintf(w, "  stretch acknowledged:      %d cramp nights of %d\n", s.Stretch.AckedCrampNights, s.Stretch.AckedNights)
 	fmt.Fprintf(w, "  stretch not acknowledged:  %d cramp nights of %d\n", s.Stretch.OtherCrampNights, s.Stretch.OtherNights)

@@ -31,6 +31,7 @@ type Service interface {
 	LogCramp(ctx context.Context, c domain.Cramp) (app.CrampResult, error)
 	Cramps(ctx context.Context, days int) ([]domain.Cramp, error)
 	Stats(ctx context.Context, days int) (stats.Stats, error)
+	Checkin(ctx context.Context, req app.CheckinRequest) (app.CheckinResult, error)
 }
 
 // SnoozeRequest is the body of POST /v1/reminders/{id}/snooze.
@@ -62,6 +63,14 @@ type CrampRequest struct {
 	Severity int        `json:"severity,omitempty"`
 	Symptoms []string   `json:"symptoms,omitempty"`
 	Note     string     `json:"note,omitempty"`
+}
+
+// CheckinRequest is the body of POST /v1/checkin.
+type CheckinRequest struct {
+	// Answer is none, cramp or severe.
+	Answer string `json:"answer"`
+	// Night is the evening's date (YYYY-MM-DD); empty means last night.
+	Night string `json:"night,omitempty"`
 }
 
 // ZoneResponse is the body of GET /v1/zone.

@@ -86,6 +86,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/cramps", s.logCramp)
 	mux.HandleFunc("GET /v1/cramps", s.cramps)
 	mux.HandleFunc("GET /v1/stats", s.stats)
+	mux.HandleFunc("POST /v1/checkin", s.checkin)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A connection whose peer the kernel could not name (or a
 		// handler reached some other way) is refused, not trusted.
@@ -327,6 +328,15 @@ func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.svc.Stats(r.Context(), days)
 	answer(s, w, http.StatusOK, st, err)
+}
+
+func (s *Server) checkin(w http.ResponseWriter, r *http.Request) {
+	var req CheckinRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.svc.Checkin(r.Context(), app.CheckinRequest{Answer: domain.Answer(req.Answer), Night: req.Night})
+	answer(s, w, http.StatusOK, res, err)
 }
 
 // nonNil makes an empty list encode as [], not null.
