@@ -187,3 +187,26 @@ func readKey(path string) (Key, error) {
 	redact.Add(text)
 	return Key{b: key}, nil
 }
+
+// Subscription is where the replies to a channel's buttons arrive: a
+// topic its buttons publish to, which crampd reads.
+type Subscription struct {
+	// Channel is the channel whose buttons reply there.
+	Channel string
+	// URL is the reply topic's URL, without credentials.
+	URL string
+	// SecretURL marks the URL as a secret as a whole (the channel's own
+	// URL came from a file or the environment), so no part of it is
+	// logged.
+	SecretURL bool
+	// Token is the access token crampd reads the topic with; empty for
+	// none.
+	Token string
+}
+
+// Source is a notifier whose buttons reply through a Subscription.
+type Source interface {
+	// Replies returns the subscription, and false when the channel
+	// offers no buttons.
+	Replies() (Subscription, bool)
+}
