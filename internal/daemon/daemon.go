@@ -409,13 +409,10 @@ func (d *Daemon) Info() app.HostInfo {
 // Service returns the use cases the daemon serves.
 func (d *Daemon) Service() *app.Service { return d.svc }
 
-// onAction turns a desktop button press into an action.
+// onAction turns a desktop button press into an action: the button's
+// answer is the action's verb.
 func (d *Daemon) onAction(id string, a desktop.Action) {
-	verb := app.VerbDone
-	if a == desktop.ActionSnooze {
-		verb = app.VerbSnooze
-	}
-	if _, err := d.svc.Handle(context.Background(), app.Action{OccurrenceID: id, Verb: verb, Source: app.SourceDesktop}); err != nil {
+	if _, err := d.svc.Handle(context.Background(), app.Action{OccurrenceID: id, Verb: app.Verb(a), Source: app.SourceDesktop}); err != nil {
 		d.log.Warn("notification button failed", "id", id, "err", err)
 	}
 }

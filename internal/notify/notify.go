@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
 
@@ -102,6 +103,18 @@ func Buttons(k domain.Kind) []Button {
 func Offers(k domain.Kind, a Action) bool {
 	return slices.ContainsFunc(Buttons(k), func(b Button) bool { return b.Action == a })
 }
+
+// strong matches Markdown's strong emphasis, **like this**: the one piece of
+// Markdown a reminder's text uses (the check-in names its answers so).
+var strong = regexp.MustCompile(`\*\*([^*\s][^*\n]*)\*\*`)
+
+// HasEmphasis reports whether text uses strong emphasis, so that a channel
+// that renders Markdown (ntfy) can say it is Markdown.
+func HasEmphasis(text string) bool { return strong.MatchString(text) }
+
+// StripEmphasis removes the emphasis markers from text, for a channel that
+// shows plain text (the desktop).
+func StripEmphasis(text string) string { return strong.ReplaceAllString(text, "$1") }
 
 // Error carries a failed attempt's retry hints.
 type Error struct {

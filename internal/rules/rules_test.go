@@ -2,11 +2,13 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/rules"
 )
@@ -255,5 +257,20 @@ func TestNights(t *testing.T) {
 	}
 	if _, _, err := p.Sleep("June 1"); !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("a night named %q: %v", "June 1", err)
+	}
+}
+
+// The Snooze button says how long the snooze it asks for lasts.
+func TestSnoozeButtonSaysItsLength(t *testing.T) {
+	want := fmt.Sprintf("Snooze %d min", int(rules.ButtonSnooze/time.Minute))
+	for _, k := range domain.Kinds() {
+		for _, b := range notify.Buttons(k) {
+			if b.Action == notify.ActionSnooze && b.Label != want {
+				t.Errorf("%s: the snooze button says %q, want %q", k, b.Label, want)
+			}
+		}
+		if n := len(notify.Buttons(k)); n < 1 || n > notify.MaxButtons {
+			t.Errorf("%s offers %d buttons", k, n)
+		}
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -204,7 +203,7 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if n.token != "" {
 		req.Header.Set("Authorization", "Bearer "+n.token)
 	}
-	if emphasis.MatchString(text) {
+	if notify.HasEmphasis(text) {
 		req.Header.Set("Markdown", "yes")
 	}
 	if n.click != "" {
@@ -223,10 +222,6 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	}
 	return nil
 }
-
-// emphasis matches Markdown's strong emphasis, **like this**: a body that
-// uses it is sent as Markdown, which the phone renders.
-var emphasis = regexp.MustCompile(`\*\*[^*\s][^*\n]*\*\*`)
 
 // action is one of ntfy's "http" action buttons: what the phone sends,
 // exactly, when it is pressed.
