@@ -1,7 +1,7 @@
 // Package daemon wires crampd together: it loads the profile and builds the
 // channels, opens the state, and starts the components (outbox, engine,
-// control socket, watchdog) in order and stops them in reverse, waiting
-// for every goroutine. It holds no logic of its own: scheduling is package
+// control socket, reply subscriptions, watchdog) in order and stops them in
+// reverse, waiting for every goroutine. It holds no logic of its own: scheduling is package
 // engine's, use cases package app's, delivery package outbox's.
 //
 // The package holds no signal handling: cmd wires signals to Run's reload
@@ -27,9 +27,11 @@ import (
 	"github.com/crampd/crampd/internal/engine"
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/desktop"
+	"github.com/crampd/crampd/internal/notify/reply"
 	"github.com/crampd/crampd/internal/outbox"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/replies"
 	"github.com/crampd/crampd/internal/rules"
 	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/systemd"
@@ -93,6 +95,11 @@ type Daemon struct {
 	eng   *engine.Engine
 	svc   *app.Service
 	ln    net.Listener
+	// replies holds the subscriptions to the channels' reply topics;
+	// replyKey loads (or makes) the key their buttons are signed with,
+	// once, when a channel first needs it.
+	replies  *replies.Set
+	replyKey func() (reply.Key, error)
 
 	// notifiers are the channels in force; a reload swaps them.
 	notifiers atomic.Pointer[map[string]notify.Notifier]
@@ -122,6 +129,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		opts.StopGrace = defaultStopGrace
 	}
 	d := &Daemon{opts: opts, clock: opts.Clock, log: opts.Logger}
+	d.replyKey = sync.OnceValues(func() (reply.Key, error) { return reply.LoadKey(opts.StateDir) })
 	l, err := d.load()
 	if err != nil {
 		return nil, err
@@ -161,6 +169,9 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		}
 		d.components = append(d.components, d.serveControl(d.ln))
 	}
+	d.replies = replies.NewSet(replies.SetConfig{Service: d.svc, Clock: d.clock, Logger: d.log.With("component", "replies"), Key: d.replyKey})
+	d.replies.Update(ctx, subscriptions(l.notifiers))
+	d.components = append(d.components, component{name: "replies", start: d.replies.Start, stop: d.replies.Stop})
 	if opts.Watchdog > 0 {
 		d.components = append(d.components, d.watchdog())
 	}
@@ -176,7 +187,7 @@ func (d *Daemon) load() (*loaded, error) {
 	if err := p.CheckSecrets(d.opts.Getenv); err != nil {
 		return nil, err
 	}
-	deps := channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv, onAction: d.onAction}
+	deps := channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv, onAction: d.onAction, replyKey: d.replyKey}
 	if old := d.notifiers.Load(); old != nil {
 		deps.previous = *old
 	}
@@ -257,6 +268,9 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	old := d.notifiers.Swap(&l.notifiers)
 	d.out.SetChannels(l.notifiers)
 	closeUnused(*old, l.notifiers)
+	if err := d.replies.Update(ctx, subscriptions(l.notifiers)); err != nil {
+		d.log.Error("cannot follow the reply topics of the reloaded channels", "err", err)
+	}
 	d.lastLoad.Store(&loadResult{At: now})
 	d.log.Info("profile reloaded", "profile", d.opts.ProfilePath, "next", d.nextDescription())
 	return nil
@@ -403,7 +417,7 @@ func (d *Daemon) healthy(ctx context.Context) error {
 // Info describes the running daemon, for the status use case.
 func (d *Daemon) Info() app.HostInfo {
 	last := d.lastLoad.Load()
-	return app.HostInfo{StartedAt: d.startedAt, ProfilePath: d.opts.ProfilePath, LastLoad: last.At, LoadErr: last.Err}
+	return app.HostInfo{StartedAt: d.startedAt, ProfilePath: d.opts.ProfilePath, LastLoad: last.At, LoadErr: last.Err, Replies: d.replies.Status()}
 }
 
 // Service returns the use cases the daemon serves.

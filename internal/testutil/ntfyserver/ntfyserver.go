@@ -212,7 +212,7 @@ func (s *Server) Token(name string, access map[string]string) string {
 	}
 	s.admin([]string{"NTFY_PASSWORD=pw-for-tests"}, "user", "add", name)
 	for topic, perm := range access {
-		s.admin(nil, "access", name, topic, perm)
+		s.Grant(name, topic, perm)
 	}
 	out := s.admin(nil, "token", "add", name)
 	for _, f := range strings.Fields(out) {
@@ -222,6 +222,12 @@ func (s *Server) Token(name string, access map[string]string) string {
 	}
 	s.t.Fatalf("no token in %q", out)
 	return ""
+}
+
+// Grant gives user the access perm ("rw", "ro", "wo" or "deny") to topic.
+func (s *Server) Grant(user, topic, perm string) {
+	s.t.Helper()
+	s.admin(nil, "access", user, topic, perm)
 }
 
 // Message is one message as a subscriber reads it.
