@@ -177,6 +177,15 @@ func (s *Subscriber) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if errors.Is(err, errSilent) {
+			// A connection that went quiet is most likely dead (a
+			// router forgot it, the machine slept): open another at
+			// once; the backoff is for a server that fails.
+			s.log.Info("reply subscription silent; reopening it", "silent_for", IdleTimeout.String())
+			s.setStatus(app.ReplyReconnecting, err.Error(), "")
+			backoff = MinBackoff
+			continue
+		}
 		if opened {
 			backoff = MinBackoff
 		}
@@ -192,6 +201,9 @@ func (s *Subscriber) run(ctx context.Context) {
 		backoff = min(2*backoff, MaxBackoff)
 	}
 }
+
+// errSilent ends a stream that stayed silent for IdleTimeout.
+var errSilent = fmt.Errorf("the stream was silent for %s", IdleTimeout)
 
 // refusedError is a 401 or 403 from the server.
 type refusedError struct {
@@ -290,11 +302,8 @@ func (s *Subscriber) stream(ctx context.Context) (opened bool, err error) {
 	for {
 		line, err := readLine(r)
 		if err != nil {
-			if ctx.Err() != nil && !opened {
-				return opened, fmt.Errorf("no answer within %s", IdleTimeout)
-			}
 			if ctx.Err() != nil {
-				return opened, fmt.Errorf("the stream was silent for %s", IdleTimeout)
+				return opened, errSilent
 			}
 			if errors.Is(err, io.EOF) {
 				return opened, errors.New("the server closed the stream")

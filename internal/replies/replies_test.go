@@ -335,10 +335,17 @@ func TestIdleStreamAndBackoff(t *testing.T) {
 	mu.Lock()
 	up = false
 	mu.Unlock()
+	// Silence reopens the stream at once; the server now fails it.
 	r.clock.Advance(replies.IdleTimeout)
-	st := r.waitState(app.ReplyReconnecting)
-	if !strings.Contains(st.Error, "silent") {
-		t.Errorf("status %+v, want the silence named", st)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(r.sub.Status().Error, "502") {
+		if time.Now().After(deadline) {
+			t.Fatalf("status %+v after the silence, want the failed reopening\n%s", r.sub.Status(), r.logs.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.Contains(r.logs.String(), "silent; reopening") {
+		t.Errorf("the silence was not logged:\n%s", r.logs.String())
 	}
 	// Every failed attempt waits twice as long, up to five minutes.
 	var waits []time.Duration
