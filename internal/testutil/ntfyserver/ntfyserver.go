@@ -1,9 +1,9 @@
-// Package ntfyserver runs a real ntfy server for tests: the copy in
-// ../shared/tools/ntfy beside the repository (see its README), which CI
-// always has. It starts the server on loopback with a throwaway cache,
-// optionally with access control on, makes users and tokens, reads topics
-// as a phone subscribed to them would, and presses a message's buttons
-// exactly as the ntfy app does.
+// Package ntfyserver runs a real ntfy server for tests and the bench
+// harness: the copy in ../shared/tools/ntfy beside the repository (see its
+// README), which CI always has. It starts the server on loopback with a
+// throwaway cache, optionally with access control on, makes users and
+// tokens, reads topics as a phone subscribed to them would, and presses a
+// message's buttons exactly as the ntfy app does.
 package ntfyserver
 
 import (
@@ -32,22 +32,27 @@ const RequireEnv = "CRAMPD_REQUIRE_E2E"
 // startTimeout bounds how long the server may take to answer.
 const startTimeout = 15 * time.Second
 
+// Path returns where the shared ntfy server sits: ../shared/tools/ntfy/ntfy
+// beside the repository whose root is root.
+func Path(root string) string {
+	return filepath.Join(root, "..", "shared", "tools", "ntfy", "ntfy")
+}
+
 // Binary returns the path of the shared ntfy server, skipping the test
 // when it is missing, unless CRAMPD_REQUIRE_E2E=1.
 func Binary(t testing.TB) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	// This file is internal/testutil/ntfyserver/ntfyserver.go; the shared
-	// tools sit beside the repository.
-	bin := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "tools", "ntfy", "ntfy")
+	// This file is internal/testutil/ntfyserver/ntfyserver.go.
+	bin := filepath.Clean(Path(filepath.Join(filepath.Dir(file), "..", "..", "..")))
 	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("the ntfy server is not at %s (the shared tools beside the repository); this test needs it", filepath.Clean(bin))
+		msg := fmt.Sprintf("the ntfy server is not at %s (the shared tools beside the repository); this test needs it", bin)
 		if os.Getenv(RequireEnv) == "1" {
 			t.Fatalf("%s (%s=1)", msg, RequireEnv)
 		}
 		t.Skip(msg)
 	}
-	return filepath.Clean(bin)
+	return bin
 }
 
 // Options configures a server.
@@ -58,11 +63,14 @@ type Options struct {
 	// Keepalive is the interval of the server's keepalive messages to
 	// subscribers (at least 5 s); zero keeps ntfy's default, 45 s.
 	Keepalive time.Duration
+	// Unlimited lifts the server's rate limits for loopback clients, for
+	// runs that publish hundreds of messages in seconds.
+	Unlimited bool
 }
 
-// Server is a running ntfy server on loopback.
-type Server struct {
-	t    testing.TB
+// Process is a running ntfy server on loopback, apart from any test (the
+// bench harness runs one too).
+type Process struct {
 	bin  string
 	dir  string
 	args []string
@@ -77,72 +85,70 @@ type Server struct {
 	out    *bytes.Buffer
 }
 
-// Start starts ntfy on a free loopback port and stops it when the test
-// ends.
-func Start(t testing.TB, opts Options) *Server {
-	t.Helper()
-	bin := Binary(t)
-	dir := t.TempDir()
+// Launch starts the ntfy server bin on a free loopback port, with its
+// cache (and users) in dir, and waits until it answers.
+func Launch(bin, dir string, opts Options) (*Process, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &Server{t: t, bin: bin, dir: dir, Addr: addr, Base: "http://" + addr}
-	s.args = []string{"serve", "--listen-http", addr, "--base-url", s.Base, "--cache-file", filepath.Join(dir, "cache.db")}
+	p := &Process{bin: bin, dir: dir, Addr: addr, Base: "http://" + addr}
+	p.args = []string{"serve", "--listen-http", addr, "--base-url", p.Base, "--cache-file", filepath.Join(dir, "cache.db")}
 	if opts.Auth {
-		s.AuthFile = filepath.Join(dir, "auth.db")
-		s.args = append(s.args, "--auth-file", s.AuthFile, "--auth-default-access", "deny-all")
+		p.AuthFile = filepath.Join(dir, "auth.db")
+		p.args = append(p.args, "--auth-file", p.AuthFile, "--auth-default-access", "deny-all")
 	}
 	if opts.Keepalive > 0 {
-		s.args = append(s.args, "--keepalive-interval", opts.Keepalive.String())
+		p.args = append(p.args, "--keepalive-interval", opts.Keepalive.String())
+	}
+	if opts.Unlimited {
+		p.args = append(p.args, "--visitor-request-limit-exempt-hosts", "127.0.0.1")
 	}
 	// An empty config file, so that no /etc/ntfy/server.yml on the
-	// developer's machine changes the server.
+	// machine changes the server.
 	if err := os.WriteFile(filepath.Join(dir, "server.yml"), nil, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s.start()
-	t.Cleanup(s.Stop)
-	return s
+	return p, p.start()
 }
 
-func (s *Server) start() {
-	s.t.Helper()
-	cmd := exec.Command(s.bin, s.args...)
-	cmd.Env = append(os.Environ(), "NTFY_CONFIG_FILE="+filepath.Join(s.dir, "server.yml"))
+func (p *Process) start() error {
+	cmd := exec.Command(p.bin, p.args...)
+	cmd.Env = append(os.Environ(), "NTFY_CONFIG_FILE="+filepath.Join(p.dir, "server.yml"))
 	out := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = &lockedWriter{mu: &s.mu, w: out}, &lockedWriter{mu: &s.mu, w: out}
+	cmd.Stdout, cmd.Stderr = &lockedWriter{mu: &p.mu, w: out}, &lockedWriter{mu: &p.mu, w: out}
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start ntfy: %v", err)
+		return fmt.Errorf("start ntfy: %w", err)
 	}
 	exited := make(chan struct{})
 	go func() {
 		cmd.Wait()
 		close(exited)
 	}()
-	s.mu.Lock()
-	s.cmd, s.exited, s.out = cmd, exited, out
-	s.mu.Unlock()
+	p.mu.Lock()
+	p.cmd, p.exited, p.out = cmd, exited, out
+	p.mu.Unlock()
 
 	deadline := time.Now().Add(startTimeout)
 	for {
-		resp, err := http.Get(s.Base + "/v1/health")
+		resp, err := http.Get(p.Base + "/v1/health")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return nil
 			}
 		}
 		select {
 		case <-exited:
-			s.t.Fatalf("ntfy exited before answering:\n%s", s.Output())
+			return fmt.Errorf("ntfy exited before answering:\n%s", p.Output())
 		default:
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("ntfy did not answer on %s within %v:\n%s", s.Base, startTimeout, s.Output())
+			p.Stop()
+			return fmt.Errorf("ntfy did not answer on %s within %v:\n%s", p.Base, startTimeout, p.Output())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -150,11 +156,11 @@ func (s *Server) start() {
 
 // Stop kills the server (by its own pid) and waits for it; subscribers see
 // their connections break. It may be called more than once.
-func (s *Server) Stop() {
-	s.mu.Lock()
-	cmd, exited := s.cmd, s.exited
-	s.cmd = nil
-	s.mu.Unlock()
+func (p *Process) Stop() {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.cmd = nil
+	p.mu.Unlock()
 	if cmd == nil {
 		return
 	}
@@ -162,22 +168,24 @@ func (s *Server) Stop() {
 	<-exited
 }
 
-// Restart stops the server and starts it again on the same address with
-// the same cache and users, as after a crash or an upgrade.
-func (s *Server) Restart() {
-	s.t.Helper()
-	s.Stop()
-	s.start()
+// PID returns the server's process id, 0 when it is stopped.
+func (p *Process) PID() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
 }
 
 // Output returns what the server printed.
-func (s *Server) Output() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.out == nil {
+func (p *Process) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.out == nil {
 		return ""
 	}
-	return s.out.String()
+	return p.out.String()
 }
 
 type lockedWriter struct {
@@ -185,10 +193,41 @@ type lockedWriter struct {
 	w  io.Writer
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
+func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.w.Write(b)
+}
+
+// Server is a Process that belongs to a test: it fails the test on any
+// error and stops when the test ends.
+type Server struct {
+	*Process
+	t testing.TB
+}
+
+// Start starts ntfy on a free loopback port and stops it when the test
+// ends. Its rate limits are lifted: tests poll the server often, and test
+// crampd, not ntfy's limits.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	opts.Unlimited = true
+	p, err := Launch(Binary(t), t.TempDir(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return &Server{Process: p, t: t}
+}
+
+// Restart stops the server and starts it again on the same address with
+// the same cache and users, as after a crash or an upgrade.
+func (s *Server) Restart() {
+	s.t.Helper()
+	s.Stop()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
 }
 
 // admin runs an ntfy admin command against the server's auth file.
