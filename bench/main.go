@@ -44,6 +44,11 @@ type config struct {
 	// idleProcs daemons of each kind idle side by side for idleWindow.
 	idleProcs  int
 	idleWindow time.Duration
+	// replyRuns daemons each take replyPresses button presses; the idle
+	// daemons with and without a reply subscription see a keepalive every
+	// replyKeepalive.
+	replyRuns, replyPresses int
+	replyKeepalive          time.Duration
 }
 
 var (
@@ -51,6 +56,7 @@ var (
 		fireRuns: 5, fireCount: 40, burstRuns: 5, readyRuns: 11,
 		scaleRuns: 3, scaleHold: 32 * time.Second, drainRuns: 3,
 		idleProcs: 3, idleWindow: 10 * time.Minute,
+		replyRuns: 3, replyPresses: 100, replyKeepalive: 45 * time.Second,
 	}
 	// quick keeps every figure but fits the whole invocation under a
 	// minute: the idle window is the longest part, and everything else runs
@@ -60,6 +66,9 @@ var (
 		fireRuns: 3, fireCount: 4, burstRuns: 1, readyRuns: 5,
 		scaleRuns: 1, scaleHold: time.Second, drainRuns: 1,
 		idleProcs: 3, idleWindow: 48 * time.Second,
+		// A shorter keepalive than ntfy's 45 s, so that the quick window
+		// holds several.
+		replyRuns: 1, replyPresses: 100, replyKeepalive: 12 * time.Second,
 	}
 )
 
@@ -70,7 +79,7 @@ func main() {
 		rev       = flag.String("rev", "", "build crampd from this commit (git archive) instead of the working tree")
 		binFlag   = flag.String("crampd", "", "use this crampd binary instead of building one")
 		keep      = flag.Bool("keep", false, "keep the temporary directory (logs, profiles, state)")
-		only      = flag.String("only", "", "comma-separated figures to run (disk,fire,burst,idle,ready,scale,drain); default all")
+		only      = flag.String("only", "", "comma-separated figures to run (disk,fire,burst,idle,ready,scale,drain,reply); default all")
 		attachCmd = flag.String("attach", "", "command to attach to each timed daemon, with {pid} and {out}, e.g. 'perf record -g -p {pid} -o {out}.data'")
 		attachDir = flag.String("attach-dir", ".", "directory for the --attach command's {out} files")
 		verbose   = flag.Bool("v", false, "log every run's individual samples")
@@ -207,6 +216,7 @@ func run(ctx context.Context, cfg config, o opts, began time.Time) (*results, er
 		{"burst", func(ctx context.Context, r *results) error { return b.burst(ctx, &r.Burst) }},
 		{"scale", func(ctx context.Context, r *results) error { return b.scale(ctx, &r.Scale) }},
 		{"drain", func(ctx context.Context, r *results) error { return b.drain(ctx, &r.Drain) }},
+		{"reply", func(ctx context.Context, r *results) error { return b.reply(ctx, root, &r.Reply) }},
 	}
 	for _, s := range steps {
 		if !want(s.name) {

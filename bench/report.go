@@ -37,6 +37,7 @@ type results struct {
 	Scale scaleResult
 	Drain drainResult
 	Disk  diskResult
+	Reply replyResult
 }
 
 // newResults returns results whose every figure is NaN until measured, so
@@ -54,6 +55,7 @@ func newResults(m meta) *results {
 		Scale: scaleResult{CheckMs: nan, PlanMs: nan, ReadyMs: nan, RSSMiB: nan, IdleCPUMsPerHour: nan},
 		Drain: drainResult{PerS: nan, ReadyMs: nan, CPUUsPerDelivery: nan, Cores: nan, Conns: nan},
 		Disk:  diskResult{nan, nan},
+		Reply: replyResult{Effect: lat, WakesWith: nan, WakesWithout: nan, KeepaliveS: nan, ExtraPerKeepalive: nan},
 	}
 }
 
@@ -119,6 +121,13 @@ func (r *results) figures() map[string]float64 {
 		"scale_idle_cpu_ms_per_hour":        s.IdleCPUMsPerHour,
 		"outbox_drain_per_s":                r.Drain.PerS,
 		"outbox_ready_with_10k_pending_ms":  r.Drain.ReadyMs,
+		"reply_press_effect_p50_ms":         r.Reply.Effect.P50,
+		"reply_press_effect_p99_ms":         r.Reply.Effect.P99,
+		"reply_press_effect_max_ms":         r.Reply.Effect.Max,
+		"reply_idle_wakeups_per_hour":       r.Reply.WakesWith,
+		"reply_idle_wakeups_per_hour_none":  r.Reply.WakesWithout,
+		"reply_extra_wakeups_per_keepalive": r.Reply.ExtraPerKeepalive,
+		"reply_keepalive_s":                 r.Reply.KeepaliveS,
 	}
 }
 
@@ -166,6 +175,12 @@ func (r *results) rows() []row {
 		{"outbox drain: TCP connections opened", r.Drain.Conns, nan, "", nan, false, false},
 		{"disk: 4 KiB write + fsync p50", r.Disk.P50Ms, nan, "ms", nan, false, false},
 		{"disk: 4 KiB write + fsync p99", r.Disk.P99Ms, nan, "ms", nan, false, false},
+		{"phone press → ack committed p50", r.Reply.Effect.P50, nan, "ms", nan, false, false},
+		{"phone press → ack committed p99", r.Reply.Effect.P99, nan, "ms", 100, false, false},
+		{"phone press → ack committed max", r.Reply.Effect.Max, nan, "ms", nan, false, false},
+		{"idle wakeups, reply subscription open", r.Reply.WakesWith, nan, "/h", nan, false, false},
+		{"idle wakeups, no reply subscription", r.Reply.WakesWithout, nan, "/h", nan, false, false},
+		{"extra wakeups per ntfy keepalive", r.Reply.ExtraPerKeepalive, nan, "", nan, false, false},
 	}
 }
 
