@@ -274,17 +274,9 @@ func (s *Service) snooze(ctx context.Context, a Action) (ActionResult, error) {
 		cancelled []int64
 	)
 	err := s.do(ctx, a, now, func(tx *store.Tx) error {
-		r, err := tx.Record(a.OccurrenceID)
+		r, err := sent(tx, a, policy, now)
 		if err != nil {
 			return err
-		}
-		switch {
-		case r.Status == domain.StatusAcked:
-			return fmt.Errorf("%w: %s is already done", domain.ErrInvalid, r.ID)
-		case r.Status != domain.StatusFired:
-			return fmt.Errorf("%w: %s was %s, not sent", domain.ErrInvalid, r.ID, r.Status)
-		case a.Source != SourceCLI && !now.Before(policy.ExpiresAt(r.Occurrence, r.At)):
-			return fmt.Errorf("%w: %s expired", domain.ErrInvalid, r.ID)
 		}
 		rec = r
 		queued, cancelled, err = tx.QueueFollowups(r.ID, s.engine.Routes(r.Kind), policy.Snooze(r.Occurrence, at), true, now)
@@ -310,19 +302,12 @@ func (s *Service) skip(ctx context.Context, a Action) (ActionResult, error) {
 		cancelled []int64
 	)
 	err := s.do(ctx, a, now, func(tx *store.Tx) error {
-		r, err := tx.Record(a.OccurrenceID)
+		r, err := sent(tx, a, policy, now)
 		if err != nil {
 			return err
 		}
-		switch {
-		case r.Status == domain.StatusAcked:
-			return fmt.Errorf("%w: %s is already done", domain.ErrInvalid, r.ID)
-		case r.Status != domain.StatusFired:
-			return fmt.Errorf("%w: %s was %s, not sent", domain.ErrInvalid, r.ID, r.Status)
-		case r.Kind == domain.KindCheckin:
+		if r.Kind == domain.KindCheckin {
 			return fmt.Errorf("%w: %s is a check-in: answer it", domain.ErrInvalid, r.ID)
-		case a.Source != SourceCLI && !now.Before(policy.ExpiresAt(r.Occurrence, r.At)):
-			return fmt.Errorf("%w: %s expired", domain.ErrInvalid, r.ID)
 		}
 		rec, cancelled, err = tx.Skip(a.OccurrenceID, now)
 		return err
@@ -333,4 +318,23 @@ func (s *Service) skip(ctx context.Context, a Action) (ActionResult, error) {
 	s.engine.Cancel(cancelled)
 	s.log.Info("reminder skipped", "id", rec.ID, "kind", rec.Kind, "source", a.Source, "cancelled_deliveries", len(cancelled))
 	return ActionResult{Record: rec}, nil
+}
+
+// sent reads the reminder an action is about, inside its transaction, and
+// refuses one that is done or was never sent, and, from a button, one that
+// has expired: an old notification's button must not act on it.
+func sent(tx *store.Tx, a Action, policy *rules.Policy, now time.Time) (domain.Record, error) {
+	r, err := tx.Record(a.OccurrenceID)
+	if err != nil {
+		return r, err
+	}
+	switch {
+	case r.Status == domain.StatusAcked:
+		return r, fmt.Errorf("%w: %s is already done", domain.ErrInvalid, r.ID)
+	case r.Status != domain.StatusFired:
+		return r, fmt.Errorf("%w: %s was %s, not sent", domain.ErrInvalid, r.ID, r.Status)
+	case a.Source != SourceCLI && !now.Before(policy.ExpiresAt(r.Occurrence, r.At)):
+		return r, fmt.Errorf("%w: %s expired", domain.ErrInvalid, r.ID)
+	}
+	return r, nil
 }

@@ -22,22 +22,18 @@ import (
 // a daemon on a fake clock whose ntfy channel offers buttons.
 type phone struct {
 	*harness
-	srv                           *ntfyserver.Server
-	publish, read, button, reader string
+	srv *ntfyserver.Server
+	ntfyserver.Tokens
 }
 
-// phoneProfile is a profile whose only channel is the phone's.
+// newPhone writes profileText with the phone's ntfy channel as its only
+// channel, and the tokens beside it.
 func newPhone(t *testing.T, profileText string, start time.Time) *phone {
 	t.Helper()
 	s := ntfyserver.Start(t, ntfyserver.Options{Auth: true})
-	p := &phone{srv: s,
-		publish: s.Token("crampd", map[string]string{"cramps": "wo"}),
-		read:    s.Token("crampd-reader", map[string]string{"crampd-replies": "ro"}),
-		button:  s.Token("buttons", map[string]string{"crampd-replies": "wo"}),
-		reader:  s.Token("phone", map[string]string{"cramps": "ro"}),
-	}
+	p := &phone{srv: s, Tokens: s.PhoneTokens("cramps", "crampd-replies")}
 	p.harness = newHarness(t, "", start)
-	for name, tok := range map[string]string{"publish.token": p.publish, "read.token": p.read, "button.token": p.button} {
+	for name, tok := range map[string]string{"publish.token": p.Publish, "read.token": p.Read, "button.token": p.Button} {
 		writeFile(t, filepath.Join(p.dir, name), tok+"\n")
 	}
 	writeFile(t, p.path, profileText+fmt.Sprintf(`
@@ -75,7 +71,7 @@ func (p *phone) waitReplies(state string) app.ReplyStatus {
 // messages returns what the phone received, waiting for at least n.
 func (p *phone) messages(n int) []ntfyserver.Message {
 	p.t.Helper()
-	return p.srv.WaitMessages("cramps", p.reader, n)
+	return p.srv.WaitMessages("cramps", p.Phone, n)
 }
 
 // press taps the button labelled label on the phone's message m, as the
@@ -101,14 +97,17 @@ func (p *phone) labels(m ntfyserver.Message) string {
 	return strings.Join(out, "|")
 }
 
-const walkProfile = `timezone = "UTC"
+// quietHead switches off the built-in kinds that would come due in a test.
+const quietHead = `timezone = "UTC"
 [hydration]
 enabled = false
 [stretch]
 enabled = false
 [food]
 enabled = false
-[[custom]]
+`
+
+const walkProfile = quietHead + `[[custom]]
 name = "Walk"
 cron = "30 10 * * *"
 title = "Walk"
@@ -131,7 +130,7 @@ func TestPhoneSnoozeSendsOnceMore(t *testing.T) {
 	waitDeliveries(t, p.harness, walk.ID, 2)
 	waitLog(t, p.harness, "action handled before; ignored")
 	p.advanceTo(time.Date(2027, 6, 1, 10, 39, 59, 0, time.UTC))
-	if n := len(p.srv.Poll("cramps", p.reader)); n != 1 {
+	if n := len(p.srv.Poll("cramps", p.Phone)); n != 1 {
 		t.Fatalf("the snoozed walk came back early: %d messages", n)
 	}
 	p.advanceTo(time.Date(2027, 6, 1, 10, 40, 0, 0, time.UTC))
@@ -143,7 +142,7 @@ func TestPhoneSnoozeSendsOnceMore(t *testing.T) {
 		t.Fatalf("the walk came back as %+v", again)
 	}
 	p.advanceTo(time.Date(2027, 6, 1, 12, 0, 0, 0, time.UTC))
-	if n := len(p.srv.Poll("cramps", p.reader)); n != 2 {
+	if n := len(p.srv.Poll("cramps", p.Phone)); n != 2 {
 		t.Fatalf("%d messages by noon, want the walk and its one snooze", n)
 	}
 	if rec, _ := p.d.Store().Record(context.Background(), walk.ID); rec.Deliveries[domain.StatusDelivered] != 2 || len(rec.Deliveries) != 1 {
@@ -151,16 +150,9 @@ func TestPhoneSnoozeSendsOnceMore(t *testing.T) {
 	}
 }
 
-const checkinProfile = `timezone = "UTC"
-[sleep]
+const checkinProfile = quietHead + `[sleep]
 wake = "07:00"
 bed = "23:00"
-[hydration]
-enabled = false
-[stretch]
-enabled = false
-[food]
-enabled = false
 [checkin]
 enabled = true
 `
@@ -193,7 +185,7 @@ func TestPhoneCheckin(t *testing.T) {
 	answer(2, "Severe cramp", 1)
 	var doctor ntfyserver.Message
 	eventually(t, func() bool {
-		msgs := p.srv.Poll("cramps", p.reader)
+		msgs := p.srv.Poll("cramps", p.Phone)
 		doctor = msgs[len(msgs)-1]
 		return len(msgs) == 2
 	}, func() string { return "no doctor reminder on the phone after a severe night\n" + p.logs.String() })
@@ -209,7 +201,7 @@ func TestPhoneCheckin(t *testing.T) {
 	answer(3, "Severe cramp", 3)
 	answer(4, "No cramps", 4)
 	p.settle()
-	if n := len(p.srv.Poll("cramps", p.reader)); n != 4 {
+	if n := len(p.srv.Poll("cramps", p.Phone)); n != 4 {
 		t.Fatalf("%d messages on the phone, want three check-ins and one doctor reminder", n)
 	}
 	cramps, _ = p.d.Store().Cramps(ctx, day(1), day(5))
@@ -228,23 +220,8 @@ func TestPhoneCheckin(t *testing.T) {
 	}
 }
 
-const doseWalkProfile = `timezone = "UTC"
-[hydration]
-enabled = false
-[stretch]
-enabled = false
-[food]
-enabled = false
-[[medication]]
-name = "Pill"
-times = ["10:00"]
-repeat = "10m"
-max_repeats = 3
-[[custom]]
-name = "Walk"
-cron = "30 10 * * *"
-title = "Walk"
-`
+// doseWalkProfile is doseProfile without its stdout channel.
+var doseWalkProfile = strings.Replace(doseProfile, "[[channel]]\ntype = \"stdout\"\n", "", 1)
 
 // Forged replies, replies for reminders crampd never sent, and replies
 // that come back do nothing; the forged ones are logged.
@@ -266,7 +243,7 @@ func TestPhoneRepliesThatDoNothing(t *testing.T) {
 		"Taken",
 		unknown,
 	} {
-		if code := p.srv.Publish("crampd-replies", p.button, body); code != http.StatusOK {
+		if code := p.srv.Publish("crampd-replies", p.Button, body); code != http.StatusOK {
 			t.Fatalf("publish: %d", code)
 		}
 	}

@@ -23,10 +23,8 @@ import (
 func TestPhoneTakenAcknowledgesTheDose(t *testing.T) {
 	t.Parallel()
 	srv := ntfyserver.Start(t, ntfyserver.Options{Auth: true})
-	publish := srv.Token("crampd", map[string]string{"cramps": "wo"})
-	read := srv.Token("crampd-replies", map[string]string{"crampd-replies": "ro"})
-	button := srv.Token("buttons", map[string]string{"crampd-replies": "wo"})
-	phoneToken := srv.Token("phone", map[string]string{"cramps": "ro"})
+	tok := srv.PhoneTokens("cramps", "crampd-replies")
+	publish, read, button, phoneToken := tok.Publish, tok.Read, tok.Button, tok.Phone
 
 	// Dose times are whole minutes: the next one that leaves crampd a few
 	// seconds to start.

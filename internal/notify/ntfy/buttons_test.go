@@ -198,10 +198,8 @@ func TestRepliesConfig(t *testing.T) {
 // cannot read it, and nothing without a token can publish there.
 func TestRealServerButtons(t *testing.T) {
 	s := ntfyserver.Start(t, ntfyserver.Options{Auth: true})
-	publish := s.Token("crampd", map[string]string{"cramps": "wo"})
-	read := s.Token("crampd-replies", map[string]string{"crampd-replies": "ro"})
-	button := s.Token("buttons", map[string]string{"crampd-replies": "wo"})
-	phone := s.Token("phone", map[string]string{"cramps": "ro"})
+	tok := s.PhoneTokens("cramps", "crampd-replies")
+	publish, read, button, phone := tok.Publish, tok.Read, tok.Button, tok.Phone
 	key := replyKey(t)
 	n, err := ntfy.New(ntfy.Config{URL: s.Base + "/cramps", Token: publish, Clock: clockwork.NewFakeClockAt(now),
 		Replies: &ntfy.Replies{URL: s.Base + "/crampd-replies", Token: read, ButtonToken: button}, Key: key})
@@ -237,15 +235,8 @@ func TestRealServerButtons(t *testing.T) {
 
 	// The button token, which every reader of the reminders sees, reads
 	// nothing; without it nothing is published.
-	req, _ := http.NewRequest(http.MethodGet, s.Base+"/crampd-replies/json?poll=1", nil)
-	req.Header.Set("Authorization", "Bearer "+button)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("the button token read the reply topic: %s", resp.Status)
+	if code := s.PollStatus("crampd-replies", button); code != http.StatusForbidden {
+		t.Errorf("the button token read the reply topic: %d", code)
 	}
 	if code := s.Publish("crampd-replies", "", taken.Body); code != http.StatusForbidden {
 		t.Errorf("an anonymous reply was accepted: %d", code)

@@ -263,10 +263,40 @@ func (s *Server) Token(name string, access map[string]string) string {
 	return ""
 }
 
+// Tokens are the tokens of crampd's Phone setup (see the README): one that
+// may publish to the reminder topic, one that may read the reply topic,
+// a write-only one for the reply topic that the buttons carry, and the
+// phone's own, which reads the reminders.
+type Tokens struct {
+	Publish, Read, Button, Phone string
+}
+
+// PhoneTokens makes the users and tokens of the README's Phone setup for
+// the topics reminders and replies.
+func (s *Server) PhoneTokens(reminders, replies string) Tokens {
+	s.t.Helper()
+	return Tokens{
+		Publish: s.Token("crampd", map[string]string{reminders: "wo"}),
+		Read:    s.Token("crampd-reader", map[string]string{replies: "ro"}),
+		Button:  s.Token("crampd-buttons", map[string]string{replies: "wo"}),
+		Phone:   s.Token("phone", map[string]string{reminders: "ro"}),
+	}
+}
+
 // Grant gives user the access perm ("rw", "ro", "wo" or "deny") to topic.
 func (s *Server) Grant(user, topic, perm string) {
 	s.t.Helper()
 	s.admin(nil, "access", user, topic, perm)
+}
+
+// PollStatus returns the status a poll of topic with token gets, to see
+// what a token may not read.
+func (s *Server) PollStatus(topic, token string) int {
+	s.t.Helper()
+	resp := s.request(http.MethodGet, "/"+topic+"/json?poll=1", token, "")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // Message is one message as a subscriber reads it.
@@ -296,10 +326,11 @@ type Action struct {
 	Clear   bool              `json:"clear"`
 }
 
-// Poll returns what topic holds, as a phone subscribed to it receives it.
-func (s *Server) Poll(topic, token string) []Message {
+// request sends a request to path with token, failing the test when it
+// cannot be sent.
+func (s *Server) request(method, path, token, body string) *http.Response {
 	s.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.Base+"/"+topic+"/json?poll=1", nil)
+	req, err := http.NewRequest(method, s.Base+path, strings.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -308,8 +339,15 @@ func (s *Server) Poll(topic, token string) []Message {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		s.t.Fatalf("poll %s: %v", topic, err)
+		s.t.Fatalf("%s %s: %v", method, path, err)
 	}
+	return resp
+}
+
+// Poll returns what topic holds, as a phone subscribed to it receives it.
+func (s *Server) Poll(topic, token string) []Message {
+	s.t.Helper()
+	resp := s.request(http.MethodGet, "/"+topic+"/json?poll=1", token, "")
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		s.t.Fatalf("poll %s: %s", topic, resp.Status)
@@ -350,17 +388,7 @@ func (s *Server) WaitMessages(topic, token string, n int) []Message {
 // Publish posts body to topic with token, and returns the status code.
 func (s *Server) Publish(topic, token, body string) int {
 	s.t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.Base+"/"+topic, strings.NewReader(body))
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatalf("publish to %s: %v", topic, err)
-	}
+	resp := s.request(http.MethodPost, "/"+topic, token, body)
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
