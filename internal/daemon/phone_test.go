@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -326,4 +327,28 @@ func TestPhoneRefusedKeepsFiring(t *testing.T) {
 		t.Fatalf("the walk was not delivered while replies were refused: %+v", d)
 	}
 	p.messages(1)
+}
+
+// A reload follows the channels: a channel that no longer offers buttons
+// closes its subscription, and one that offers them again opens one.
+func TestPhoneRepliesFollowReload(t *testing.T) {
+	p := newPhone(t, walkProfile, time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC))
+	p.started()
+	withReplies, err := os.ReadFile(p.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without, _, _ := strings.Cut(string(withReplies), "[channel.replies]")
+	writeFile(t, p.path, without)
+	if err := p.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.d.Info().Replies; len(st) != 0 {
+		t.Fatalf("after a reload without replies the subscriptions are %+v", st)
+	}
+	writeFile(t, p.path, string(withReplies))
+	if err := p.d.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p.waitReplies(app.ReplyConnected)
 }
