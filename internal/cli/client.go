@@ -26,8 +26,10 @@ func newStatusCmd(env Env) *cobra.Command {
 		Short: "Show the running daemon's state",
 		Long: `Status shows how long the daemon has run, the profile it loaded (and whether
 the last reload failed), any pause, what waits in the outbox, the repeats and
-snoozes still to come, and the next reminder. Without a daemon it exits 3;
-with --json it then prints {"error": "..."} as well.`,
+snoozes still to come, the next reminder, and each subscription to a phone's
+replies: connected, reconnecting (since when, and why), or refused by the
+server (and what to fix). Without a daemon it exits 3; with --json it then
+prints {"error": "..."} as well.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			err := withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
