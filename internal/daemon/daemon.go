@@ -129,7 +129,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		opts.StopGrace = defaultStopGrace
 	}
 	d := &Daemon{opts: opts, clock: opts.Clock, log: opts.Logger}
-	d.replyKey = sync.OnceValues(func() (reply.Key, error) { return reply.LoadKey(opts.StateDir) })
+	d.replyKey = keyLoader(opts.StateDir)
 	l, err := d.load()
 	if err != nil {
 		return nil, err
@@ -428,6 +428,28 @@ func (d *Daemon) Service() *app.Service { return d.svc }
 func (d *Daemon) onAction(id string, a desktop.Action) {
 	if _, err := d.svc.Handle(context.Background(), app.Action{OccurrenceID: id, Verb: app.Verb(a), Source: app.SourceDesktop}); err != nil {
 		d.log.Warn("notification button failed", "id", id, "err", err)
+	}
+}
+
+// keyLoader returns a function that loads (or makes) the reply key in dir
+// the first time it is asked, and keeps it. A failure is not kept: a key
+// file fixed after a refused reload works on the next one.
+func keyLoader(dir string) func() (reply.Key, error) {
+	var (
+		mu  sync.Mutex
+		key reply.Key
+	)
+	return func() (reply.Key, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !key.IsZero() {
+			return key, nil
+		}
+		k, err := reply.LoadKey(dir)
+		if err == nil {
+			key = k
+		}
+		return k, err
 	}
 }
 
