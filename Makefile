@@ -18,6 +18,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/profile
 	$(GO) test -run '^$$' -fuzz FuzzRequests -fuzztime 30s ./internal/control
 	$(GO) test -run '^$$' -fuzz FuzzForecast -fuzztime 30s ./internal/weather
+	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime 30s ./internal/notify/reply
 
 # The full benchmark set (about 11 minutes; needs remind: apt-get install
 # remind). bench/RESULTS.md records the last run; go run ./bench --quick

@@ -48,6 +48,11 @@ type config struct {
 	// the daemon with the web page on idles before its RSS is read.
 	webRequests int
 	webIdle     time.Duration
+	// replyRuns daemons each take replyPresses button presses; the idle
+	// daemons with and without a reply subscription see a keepalive every
+	// replyKeepalive.
+	replyRuns, replyPresses int
+	replyKeepalive          time.Duration
 }
 
 var (
@@ -56,6 +61,7 @@ var (
 		scaleRuns: 3, scaleHold: 32 * time.Second, drainRuns: 3,
 		idleProcs: 3, idleWindow: 10 * time.Minute,
 		webRequests: 200, webIdle: time.Minute,
+		replyRuns: 3, replyPresses: 100, replyKeepalive: 45 * time.Second,
 	}
 	// quick keeps every figure but fits the whole invocation under a
 	// minute: the idle window is the longest part, and everything else runs
@@ -66,6 +72,9 @@ var (
 		scaleRuns: 1, scaleHold: time.Second, drainRuns: 1,
 		idleProcs: 3, idleWindow: 48 * time.Second,
 		webRequests: 50, webIdle: 5 * time.Second,
+		// A shorter keepalive than ntfy's 45 s, so that the quick window
+		// holds several.
+		replyRuns: 1, replyPresses: 100, replyKeepalive: 12 * time.Second,
 	}
 )
 
@@ -76,7 +85,7 @@ func main() {
 		rev       = flag.String("rev", "", "build crampd from this commit (git archive) instead of the working tree")
 		binFlag   = flag.String("crampd", "", "use this crampd binary instead of building one")
 		keep      = flag.Bool("keep", false, "keep the temporary directory (logs, profiles, state)")
-		only      = flag.String("only", "", "comma-separated figures to run (disk,fire,burst,idle,ready,scale,drain,web); default all")
+		only      = flag.String("only", "", "comma-separated figures to run (disk,fire,burst,idle,ready,scale,drain,web,reply); default all")
 		attachCmd = flag.String("attach", "", "command to attach to each timed daemon, with {pid} and {out}, e.g. 'perf record -g -p {pid} -o {out}.data'")
 		attachDir = flag.String("attach-dir", ".", "directory for the --attach command's {out} files")
 		verbose   = flag.Bool("v", false, "log every run's individual samples")
@@ -214,6 +223,7 @@ func run(ctx context.Context, cfg config, o opts, began time.Time) (*results, er
 		{"scale", func(ctx context.Context, r *results) error { return b.scale(ctx, &r.Scale) }},
 		{"drain", func(ctx context.Context, r *results) error { return b.drain(ctx, &r.Drain) }},
 		{"web", func(ctx context.Context, r *results) error { return b.web(ctx, root, &r.Web) }},
+		{"reply", func(ctx context.Context, r *results) error { return b.reply(ctx, root, &r.Reply) }},
 	}
 	for _, s := range steps {
 		if !want(s.name) {

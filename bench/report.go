@@ -38,6 +38,7 @@ type results struct {
 	Drain drainResult
 	Disk  diskResult
 	Web   webResult
+	Reply replyResult
 }
 
 // newResults returns results whose every figure is NaN until measured, so
@@ -57,6 +58,7 @@ func newResults(m meta) *results {
 		Disk:  diskResult{nan, nan},
 		Web: webResult{TodayP50Ms: nan, TodayP95Ms: nan, TrendsP50Ms: nan, TrendsP95Ms: nan, ReportP50Ms: nan, ReportP95Ms: nan,
 			TodayKB: nan, IdleRSSMiB: nan, LoadedRSSMiB: nan},
+		Reply: replyResult{Effect: lat, WakesWith: nan, WakesWithout: nan, KeepaliveS: nan, ExtraPerKeepalive: nan},
 	}
 }
 
@@ -128,6 +130,13 @@ func (r *results) figures() map[string]float64 {
 		"web_today_kb":                      r.Web.TodayKB,
 		"web_idle_rss_mib":                  r.Web.IdleRSSMiB,
 		"web_rss_after_a_year_mib":          r.Web.LoadedRSSMiB,
+		"reply_press_effect_p50_ms":         r.Reply.Effect.P50,
+		"reply_press_effect_p99_ms":         r.Reply.Effect.P99,
+		"reply_press_effect_max_ms":         r.Reply.Effect.Max,
+		"reply_idle_wakeups_per_hour":       r.Reply.WakesWith,
+		"reply_idle_wakeups_per_hour_none":  r.Reply.WakesWithout,
+		"reply_extra_wakeups_per_keepalive": r.Reply.ExtraPerKeepalive,
+		"reply_keepalive_s":                 r.Reply.KeepaliveS,
 	}
 }
 
@@ -184,6 +193,12 @@ func (r *results) rows() []row {
 		{"web: Today's page weight (page, CSS, script)", r.Web.TodayKB, nan, "kB", 100, false, false},
 		{"web: idle RSS with the web page on", r.Web.IdleRSSMiB, nan, "MiB", 25, false, false},
 		{"web: RSS after serving a year's pages", r.Web.LoadedRSSMiB, nan, "MiB", nan, false, false},
+		{"phone press → ack committed p50", r.Reply.Effect.P50, nan, "ms", nan, false, false},
+		{"phone press → ack committed p99", r.Reply.Effect.P99, nan, "ms", 100, false, false},
+		{"phone press → ack committed max", r.Reply.Effect.Max, nan, "ms", nan, false, false},
+		{"idle wakeups, reply subscription open", r.Reply.WakesWith, nan, "/h", nan, false, false},
+		{"idle wakeups, no reply subscription", r.Reply.WakesWithout, nan, "/h", nan, false, false},
+		{"extra wakeups per ntfy keepalive", r.Reply.ExtraPerKeepalive, nan, "", nan, false, false},
 	}
 }
 

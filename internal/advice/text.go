@@ -121,6 +121,16 @@ func Doctor(reason string) Text {
 	}
 }
 
+// Checkin words the morning check-in. Its answers are buttons, and on a
+// terminal `crampd checkin none|cramp|severe`.
+func Checkin() Text {
+	return Text{
+		Title: "How was your night?",
+		Body:  "Did a leg cramp wake you last night? Answer **No cramps**, **Cramp** or **Severe cramp**, and crampd keeps the night in your cramp journal.",
+		Why:   "Leg cramps happen most often at night, at rest; a record of your nights shows whether they are frequent, and frequent or severe cramps are a reason to see a doctor.",
+	}
+}
+
 func mineralNames(ms []Mineral) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {

@@ -68,6 +68,38 @@ type HostInfo struct {
 	// LoadErr what went wrong if the last attempt failed.
 	LastLoad time.Time
 	LoadErr  error
+	// Replies are the subscriptions to replies from a phone, one per
+	// channel that offers its buttons there.
+	Replies []ReplyStatus
+}
+
+// The states of a reply subscription.
+const (
+	// ReplyConnecting: the first connection is being made.
+	ReplyConnecting = "connecting"
+	// ReplyConnected: the subscription is open and replies arrive.
+	ReplyConnected = "connected"
+	// ReplyReconnecting: the connection failed or broke, and is tried
+	// again with a growing pause.
+	ReplyReconnecting = "reconnecting"
+	// ReplyRefused: the server refused the subscription (401 or 403);
+	// it is tried again, but needs a change to the token or the server.
+	ReplyRefused = "refused"
+)
+
+// ReplyStatus is the state of one subscription to replies from a phone.
+type ReplyStatus struct {
+	// Channel is the channel whose buttons reply through the
+	// subscription.
+	Channel string `json:"channel"`
+	// State is one of the Reply states.
+	State string `json:"state"`
+	// Since is when the subscription entered its state.
+	Since time.Time `json:"since"`
+	// Error is the last error, while reconnecting or refused.
+	Error string `json:"error,omitempty"`
+	// Fix says what to change, when the server refused the subscription.
+	Fix string `json:"fix,omitempty"`
 }
 
 // Store is what the use cases need from the state database.
@@ -76,7 +108,9 @@ type Store interface {
 	Record(ctx context.Context, id string) (domain.Record, error)
 	History(ctx context.Context, from, to time.Time) ([]domain.Record, error)
 	Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp, error)
+	Nights(ctx context.Context, from, to string) ([]domain.Night, error)
 	Queue(ctx context.Context, now time.Time) (store.Queue, error)
+	Meta(ctx context.Context, key string) (string, bool, error)
 	Path() string
 	// Forecast reads the stored weather forecast hours starting in
 	// [from, to).
@@ -203,6 +237,8 @@ type Status struct {
 	Next *domain.Occurrence `json:"next,omitempty"`
 	// Weather says what the plan follows this hour, with [weather].
 	Weather *WeatherStatus `json:"weather,omitempty"`
+	// Replies are the subscriptions to replies from a phone.
+	Replies []ReplyStatus `json:"replies,omitempty"`
 }
 
 // WeatherStatus says whether the plan follows a forecast this hour.
@@ -251,6 +287,10 @@ func (s *Service) Status(ctx context.Context) (Status, error) {
 	}
 	if info.LoadErr != nil {
 		st.LastReload.Error = info.LoadErr.Error()
+	}
+	for _, r := range info.Replies {
+		r.Since = r.Since.In(loc)
+		st.Replies = append(st.Replies, r)
 	}
 	if p := s.engine.Pause(); p.Active(now) {
 		until := p.Until.In(loc)

@@ -83,6 +83,8 @@ max_repeats = 2
 name = "New year"
 cron = "0 9 1 1 *"
 title = "A new year"
+[checkin]
+enabled = true
 [[channel]]
 type = "stdout"
 name = "hook"
@@ -455,6 +457,30 @@ func TestDaysBounds(t *testing.T) {
 	}
 	if _, err := f.svc.Stats(ctx, 3661); !errors.Is(err, domain.ErrInvalid) {
 		t.Error("stats of 3661 days accepted")
+	}
+}
+
+type repliesHost struct {
+	fakeHost
+	replies []app.ReplyStatus
+}
+
+func (h repliesHost) Info() app.HostInfo { return app.HostInfo{Replies: h.replies} }
+
+// Status reports each reply subscription as the daemon gives it, with its
+// time in the profile's zone.
+func TestStatusShowsReplies(t *testing.T) {
+	f := newFixture(t)
+	since := start.Add(-time.Minute)
+	want := app.ReplyStatus{Channel: "phone", State: app.ReplyRefused, Since: since, Error: "403 Forbidden", Fix: "grant read access"}
+	svc := app.New(app.Config{Store: f.st, Clock: f.clock, Engine: f.eng, Host: repliesHost{replies: []app.ReplyStatus{want}}})
+	st, err := svc.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Replies) != 1 || st.Replies[0].State != want.State || st.Replies[0].Fix != want.Fix ||
+		!st.Replies[0].Since.Equal(since) || st.Replies[0].Since.Location().String() != "Europe/Berlin" {
+		t.Fatalf("replies %+v, want %+v in Berlin time", st.Replies, want)
 	}
 }
 

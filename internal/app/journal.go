@@ -242,16 +242,22 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	if err != nil {
 		return stats.Stats{}, err
 	}
+	first, last := stats.NightRange(now, days, policy.Location())
+	nights, err := s.store.Nights(ctx, first, last)
+	if err != nil {
+		return stats.Stats{}, err
+	}
 	t := stats.Tally{Sent: c.Sent, Acked: c.Acked, StretchAcked: c.AckedAt}
 	st := stats.FromTally(t, cramps, policy.Location(), now, days)
+	st.Answers = stats.CountAnswers(nights, cramps, policy.Location(), now, days)
 	// The days the window's nights follow, from a day before it.
 	hours, err := s.store.Forecast(ctx, cf.AddDate(0, 0, -1), ct)
 	if err != nil {
 		return stats.Stats{}, err
 	}
 	if len(hours) > 0 {
-		nights := stats.Heat(hours, cramps, policy.Location(), now, days)
-		st.Heat = &nights
+		hot := stats.Heat(hours, cramps, policy.Location(), now, days)
+		st.Heat = &hot
 	}
 	return st, nil
 }

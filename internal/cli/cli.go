@@ -114,7 +114,7 @@ medications. It delivers them to your desktop, a webhook or ntfy.
 		newRunCmd(env),
 		newStatusCmd(env), newNextCmd(env), newAckCmd(env), newSnoozeCmd(env),
 		newPauseCmd(env), newResumeCmd(env), newFireCmd(env), newReloadCmd(env),
-		newHistoryCmd(env), newCrampCmd(env), newStatsCmd(env),
+		newHistoryCmd(env), newCrampCmd(env), newCheckinCmd(env), newStatsCmd(env),
 		newWebCmd(env), newReportCmd(env),
 		newVersionCmd(env),
 	)

@@ -26,9 +26,11 @@ func newStatusCmd(env Env) *cobra.Command {
 		Short: "Show the running daemon's state",
 		Long: `Status shows how long the daemon has run, the profile it loaded (and whether
 the last reload failed), any pause, what waits in the outbox, the repeats and
-snoozes still to come, the next reminder and, with [weather], this hour's heat
-index and when its forecast was fetched. Without a daemon it exits 3;
-with --json it then prints {"error": "..."} as well.`,
+snoozes still to come, the next reminder, with [weather] this hour's heat
+index and when its forecast was fetched, and each subscription to a phone's
+replies: connected, reconnecting (since when, and why), or refused by the
+server (and what to fix). Without a daemon it exits 3; with --json it then
+prints {"error": "..."} as well.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			err := withService(cmd.Context(), env, f, nil, func(svc control.Service) error {
@@ -80,6 +82,16 @@ func writeStatus(w io.Writer, st app.Status, which string, loc *time.Location, n
 	}
 	if ws := st.Weather; ws != nil {
 		fmt.Fprintf(w, "  weather:  %s\n", weatherStatus(ws, loc, now))
+	}
+	for _, r := range st.Replies {
+		line := fmt.Sprintf("  replies:  channel %s %s since %s", r.Channel, r.State, stamp(r.Since, loc, now))
+		if r.Error != "" {
+			line += ": " + firstLine(r.Error)
+		}
+		fmt.Fprintln(w, line)
+		if r.Fix != "" {
+			fmt.Fprintf(w, "            to fix: %s\n", r.Fix)
+		}
 	}
 }
 
@@ -663,8 +675,12 @@ func newCrampListCmd(env Env) *cobra.Command {
 			}
 			weather := false
 			for _, c := range cs {
+				note := domain.StripControl(c.Note)
+				if c.Source == domain.SourceCheckin {
+					note = "(from the check-in)"
+				}
 				fmt.Fprintf(env.Stdout, "#%-4d %s  %-5s %-9s severity %-2s %s %s%s\n", c.ID, c.At.In(loc).Format("Mon 2006-01-02 15:04 MST"),
-					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), domain.StripControl(c.Note), bracket(crampWeather(c.Weather)))
+					dash(c.Leg), dash(c.Muscle), dash(itoa(c.Severity)), strings.Join(c.Symptoms, ","), note, bracket(crampWeather(c.Weather)))
 				weather = weather || c.Weather != nil
 			}
 			if weather {
@@ -757,6 +773,9 @@ func writeStats(w io.Writer, s stats.Stats, loc *time.Location) {
 	for _, a := range s.Adherence {
 		fmt.Fprintf(w, "  %-17s %d / %d\n", a.Kind, a.Acked, a.Fired)
 	}
+	a := s.Answers
+	fmt.Fprintf(w, "\nMorning check-in: %d of %d nights answered, %d without a cramp and %d with one; %d without an answer.\n",
+		a.Answered, s.Nights, a.CrampFree, a.CrampNights, a.Unanswered)
 	fmt.Fprintln(w, "\nNights and cramp nights, side by side (counts, not causes):")
 	fmt.Fprintf(w, "  stretch acknowledged:      %d cramp nights of %d\n", s.Stretch.AckedCrampNights, s.Stretch.AckedNights)
 	fmt.Fprintf(w, "  stretch not acknowledged:  %d cramp nights of %d\n", s.Stretch.OtherCrampNights, s.Stretch.OtherNights)

@@ -36,6 +36,7 @@ type Service interface {
 	// WebLogin hands out a one-time link that signs a browser in to the
 	// web page: only the socket's user can get one.
 	WebLogin(ctx context.Context) (app.WebLogin, error)
+	Checkin(ctx context.Context, req app.CheckinRequest) (app.CheckinResult, error)
 }
 
 // SnoozeRequest is the body of POST /v1/reminders/{id}/snooze.
@@ -67,6 +68,14 @@ type CrampRequest struct {
 	Severity int        `json:"severity,omitempty"`
 	Symptoms []string   `json:"symptoms,omitempty"`
 	Note     string     `json:"note,omitempty"`
+}
+
+// CheckinRequest is the body of POST /v1/checkin.
+type CheckinRequest struct {
+	// Answer is none, cramp or severe.
+	Answer string `json:"answer"`
+	// Night is the evening's date (YYYY-MM-DD); empty means last night.
+	Night string `json:"night,omitempty"`
 }
 
 // ZoneResponse is the body of GET /v1/zone.

@@ -230,6 +230,12 @@ func (c *Client) Cramps(ctx context.Context, days int) ([]domain.Cramp, error) {
 	return out, c.do(ctx, http.MethodGet, "/v1/cramps?days="+strconv.Itoa(days), nil, &out)
 }
 
+// Checkin answers the morning check-in.
+func (c *Client) Checkin(ctx context.Context, req app.CheckinRequest) (app.CheckinResult, error) {
+	var r app.CheckinResult
+	return r, c.do(ctx, http.MethodPost, "/v1/checkin", CheckinRequest{Answer: string(req.Answer), Night: req.Night}, &r)
+}
+
 // Stats asks for the stats of the last days days.
 func (c *Client) Stats(ctx context.Context, days int) (stats.Stats, error) {
 	var s stats.Stats

@@ -21,15 +21,16 @@ func FuzzRequests(f *testing.F) {
 		`{"what":"stretch"}`, `{"what":"Walk"}`, `{"duration":"10m"}`, `{"until":"07:00"}`,
 		`{"severity":9,"leg":"left","muscle":"calf","symptoms":["numbness"],"note":"x"}`,
 		`{"at":"2027-06-01T09:00:00Z"}`, `{}`, `[]`, `null`, `{"what":`, `{"duration":"1e9h"}`,
+		`{"answer":"severe"}`, `{"answer":"none","night":"2027-06-01"}`, `{"answer":"cramp","night":"9999-99-99"}`,
 	}
 	for _, s := range seeds {
-		for path := range 4 {
+		for path := range 5 {
 			f.Add(uint8(path), s)
 		}
 	}
 	d, _, _ := startDaemonFor(f)
 	h := control.NewServer(d.Service(), slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
-	paths := []string{"/v1/fire", "/v1/pause", "/v1/cramps", "/v1/reminders/custom-000000000000/snooze"}
+	paths := []string{"/v1/fire", "/v1/pause", "/v1/cramps", "/v1/reminders/custom-000000000000/snooze", "/v1/checkin"}
 	f.Fuzz(func(t *testing.T, which uint8, body string) {
 		path := paths[int(which)%len(paths)]
 		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))

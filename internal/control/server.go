@@ -95,6 +95,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/stats", s.stats)
 	mux.HandleFunc("GET /v1/report", s.report)
 	mux.HandleFunc("POST /v1/web/login", s.webLogin)
+	mux.HandleFunc("POST /v1/checkin", s.checkin)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A connection whose peer the kernel could not name (or a
 		// handler reached some other way) is refused, not trusted.
@@ -353,6 +354,15 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 func (s *Server) webLogin(w http.ResponseWriter, r *http.Request) {
 	l, err := s.svc.WebLogin(r.Context())
 	answer(s, w, http.StatusOK, l, err)
+}
+
+func (s *Server) checkin(w http.ResponseWriter, r *http.Request) {
+	var req CheckinRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	res, err := s.svc.Checkin(r.Context(), app.CheckinRequest{Answer: domain.Answer(req.Answer), Night: req.Night})
+	answer(s, w, http.StatusOK, res, err)
 }
 
 // nonNil makes an empty list encode as [], not null.

@@ -40,7 +40,7 @@ func TestDesktopButtons(t *testing.T) {
 	dose := h.waitFired(1)[0]
 	h.waitSettled(1)
 	got := waitNotified(t, srv, 1)[0]
-	if got.AppName != "crampd" || got.Summary != "Take your Pill" || strings.Join(got.Actions, "|") != "done|Done|snooze|Snooze 10 min" {
+	if got.AppName != "crampd" || got.Summary != "Take your Pill" || strings.Join(got.Actions, "|") != "done|Taken|snooze|Snooze 10 min|skip|Skip" {
 		t.Fatalf("notification %+v", got)
 	}
 

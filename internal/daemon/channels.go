@@ -3,6 +3,8 @@ package daemon
 import (
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/jonboulle/clockwork"
 
@@ -10,6 +12,7 @@ import (
 	_ "github.com/crampd/crampd/internal/notify/channels" // every channel type
 	"github.com/crampd/crampd/internal/notify/desktop"
 	"github.com/crampd/crampd/internal/notify/registry"
+	"github.com/crampd/crampd/internal/notify/reply"
 	"github.com/crampd/crampd/internal/profile"
 )
 
@@ -25,6 +28,8 @@ type channelDeps struct {
 	// own (the desktop does, so that buttons on notifications already
 	// shown keep working).
 	previous map[string]notify.Notifier
+	// replyKey signs the replies of ntfy's buttons.
+	replyKey func() (reply.Key, error)
 }
 
 // buildChannels builds a notifier per channel in use (the default channel
@@ -37,7 +42,7 @@ func buildChannels(p *profile.Profile, deps channelDeps) (map[string]notify.Noti
 	for _, c := range chs {
 		n, err := registry.Build(c.Config, registry.Deps{
 			Name: c.Name, Clock: deps.clock, Logger: deps.log, Stdout: deps.stdout, Getenv: deps.getenv,
-			OnAction: deps.onAction, Previous: deps.previous[c.Name],
+			OnAction: deps.onAction, Previous: deps.previous[c.Name], ReplyKey: deps.replyKey,
 		})
 		if err != nil {
 			closeUnused(out, deps.previous)
@@ -46,6 +51,21 @@ func buildChannels(p *profile.Profile, deps channelDeps) (map[string]notify.Noti
 		out[c.Name] = n
 	}
 	return out, chs, nil
+}
+
+// subscriptions lists the reply topics the channels' buttons answer
+// through, in a fixed order.
+func subscriptions(notifiers map[string]notify.Notifier) []reply.Subscription {
+	var out []reply.Subscription
+	for _, n := range notifiers {
+		if src, ok := n.(reply.Source); ok {
+			if sub, ok := src.Replies(); ok {
+				out = append(out, sub)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b reply.Subscription) int { return strings.Compare(a.Channel, b.Channel) })
+	return out
 }
 
 // closeUnused closes the notifiers of old that next does not reuse.

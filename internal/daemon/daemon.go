@@ -1,8 +1,9 @@
 // Package daemon wires crampd together: it loads the profile and builds the
 // channels, opens the state, and starts the components (outbox, engine,
-// control socket, watchdog, weather fetcher) in order and stops them in
-// reverse, waiting for every goroutine. It holds no logic of its own: scheduling is package
-// engine's, use cases package app's, delivery package outbox's.
+// state check, control socket, web page, reply subscriptions, watchdog,
+// weather fetcher) in order and stops them in reverse, waiting for every
+// goroutine. It holds no logic of its own: scheduling is package engine's,
+// use cases package app's, delivery package outbox's.
 //
 // The package holds no signal handling: cmd wires signals to Run's reload
 // channel and context, so tests drive the whole daemon directly.
@@ -28,9 +29,11 @@ import (
 	"github.com/crampd/crampd/internal/engine"
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/desktop"
+	"github.com/crampd/crampd/internal/notify/reply"
 	"github.com/crampd/crampd/internal/outbox"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/replies"
 	"github.com/crampd/crampd/internal/rules"
 	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/systemd"
@@ -110,6 +113,11 @@ type Daemon struct {
 	webLn net.Listener
 	// testFired is called after the engine's fired hook, in tests.
 	testFired func([]domain.Occurrence)
+	// replies holds the subscriptions to the channels' reply topics;
+	// replyKey loads (or makes) the key their buttons are signed with,
+	// once, when a channel first needs it.
+	replies  *replies.Set
+	replyKey func() (reply.Key, error)
 
 	// notifiers are the channels in force; a reload swaps them.
 	notifiers atomic.Pointer[map[string]notify.Notifier]
@@ -139,6 +147,7 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		opts.StopGrace = defaultStopGrace
 	}
 	d := &Daemon{opts: opts, clock: opts.Clock, log: opts.Logger}
+	d.replyKey = keyLoader(opts.StateDir)
 	l, err := d.load()
 	if err != nil {
 		return nil, err
@@ -200,6 +209,9 @@ func New(ctx context.Context, opts Options) (*Daemon, error) {
 		}
 		d.components = append(d.components, c)
 	}
+	d.replies = replies.NewSet(replies.SetConfig{Service: d.svc, Clock: d.clock, Logger: d.log.With("component", "replies"), Key: d.replyKey})
+	d.replies.Update(ctx, subscriptions(l.notifiers))
+	d.components = append(d.components, component{name: "replies", start: d.replies.Start, stop: d.replies.Stop})
 	if opts.Watchdog > 0 {
 		d.components = append(d.components, d.watchdog())
 	}
@@ -251,7 +263,7 @@ func (d *Daemon) load() (*loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	deps := channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv, onAction: d.onAction}
+	deps := channelDeps{clock: d.clock, log: d.log, stdout: d.opts.Stdout, getenv: d.opts.Getenv, onAction: d.onAction, replyKey: d.replyKey}
 	if old := d.notifiers.Load(); old != nil {
 		deps.previous = *old
 	}
@@ -345,6 +357,9 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	old := d.notifiers.Swap(&l.notifiers)
 	d.out.SetChannels(l.notifiers)
 	closeUnused(*old, l.notifiers)
+	if err := d.replies.Update(ctx, subscriptions(l.notifiers)); err != nil {
+		d.log.Error("cannot follow the reply topics of the reloaded channels", "err", err)
+	}
 	p := l.rt.Policy.Profile()
 	d.weather.Configure(p.Weather, p.Location)
 	d.lastLoad.Store(&loadResult{At: now})
@@ -506,20 +521,39 @@ func (d *Daemon) healthy(ctx context.Context) error {
 // Info describes the running daemon, for the status use case.
 func (d *Daemon) Info() app.HostInfo {
 	last := d.lastLoad.Load()
-	return app.HostInfo{StartedAt: d.startedAt, ProfilePath: d.opts.ProfilePath, LastLoad: last.At, LoadErr: last.Err}
+	return app.HostInfo{StartedAt: d.startedAt, ProfilePath: d.opts.ProfilePath, LastLoad: last.At, LoadErr: last.Err, Replies: d.replies.Status()}
 }
 
 // Service returns the use cases the daemon serves.
 func (d *Daemon) Service() *app.Service { return d.svc }
 
-// onAction turns a desktop button press into an action.
+// onAction turns a desktop button press into an action: the button's
+// answer is the action's verb.
 func (d *Daemon) onAction(id string, a desktop.Action) {
-	verb := app.VerbDone
-	if a == desktop.ActionSnooze {
-		verb = app.VerbSnooze
-	}
-	if _, err := d.svc.Handle(context.Background(), app.Action{OccurrenceID: id, Verb: verb, Source: app.SourceDesktop}); err != nil {
+	if _, err := d.svc.Handle(context.Background(), app.Action{OccurrenceID: id, Verb: app.Verb(a), Source: app.SourceDesktop}); err != nil {
 		d.log.Warn("notification button failed", "id", id, "err", err)
+	}
+}
+
+// keyLoader returns a function that loads (or makes) the reply key in dir
+// the first time it is asked, and keeps it. A failure is not kept: a key
+// file fixed after a refused reload works on the next one.
+func keyLoader(dir string) func() (reply.Key, error) {
+	var (
+		mu  sync.Mutex
+		key reply.Key
+	)
+	return func() (reply.Key, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !key.IsZero() {
+			return key, nil
+		}
+		k, err := reply.LoadKey(dir)
+		if err == nil {
+			key = k
+		}
+		return k, err
 	}
 }
 

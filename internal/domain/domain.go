@@ -38,6 +38,9 @@ const (
 	KindMedicationReview Kind = "medication-review"
 	KindCustom           Kind = "custom"
 	KindDoctor           Kind = "doctor"
+	// KindCheckin is the morning question "How was your night?", whose
+	// answer goes into the cramp journal.
+	KindCheckin Kind = "checkin"
 )
 
 // Kinds returns every kind in a fixed order, used for stable output.
@@ -45,6 +48,7 @@ func Kinds() []Kind {
 	return []Kind{
 		KindHydration, KindStretch, KindFood, KindElectrolytes,
 		KindMedication, KindMedicationReview, KindCustom, KindDoctor,
+		KindCheckin,
 	}
 }
 
@@ -133,6 +137,11 @@ const (
 	StatusAcked Status = "acked"
 )
 
+// ReasonByYou is the reason of an occurrence the person skipped (a dose
+// not taken), as opposed to one a pause skipped: it was sent, and counts as
+// sent and not done.
+const ReasonByYou = "by you"
+
 // Delivery statuses.
 const (
 	// StatusPending means the delivery waits in the outbox for its next
@@ -166,7 +175,13 @@ type Cramp struct {
 	// Weather is the weather of the hour the cramp was logged for, when a
 	// forecast for it was stored.
 	Weather *Weather `json:"weather,omitempty"`
+	// Source says where the entry came from when not from `cramp log`:
+	// SourceCheckin for a cramp the morning check-in recorded.
+	Source string `json:"source,omitempty"`
 }
+
+// SourceCheckin marks a cramp the morning check-in recorded.
+const SourceCheckin = "checkin"
 
 // The values a cramp entry accepts.
 var (
@@ -206,6 +221,9 @@ func (c Cramp) Validate() error {
 	if StripControl(c.Note) != c.Note {
 		return errors.New("note: contains control characters")
 	}
+	if c.Source != "" && c.Source != SourceCheckin {
+		return fmt.Errorf("source %q: want none or %s", c.Source, SourceCheckin)
+	}
 	return nil
 }
 
@@ -222,6 +240,55 @@ func StripControl(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// Answer is a person's answer to the morning check-in.
+type Answer string
+
+// The answers to "How was your night?".
+const (
+	// AnswerNone records a night without cramps, so that the journal can
+	// tell "no cramp" from "no answer".
+	AnswerNone Answer = "none"
+	// AnswerCramp records a night with a cramp.
+	AnswerCramp Answer = "cramp"
+	// AnswerSevere records a night with a severe cramp, logged with
+	// SevereSeverity so that the doctor nudge weighs it as `cramp log
+	// --severity 8` would be.
+	AnswerSevere Answer = "severe"
+)
+
+// SevereSeverity is the severity a "Severe cramp" answer logs.
+const SevereSeverity = 8
+
+// Answers returns every answer in a fixed order.
+func Answers() []Answer { return []Answer{AnswerNone, AnswerCramp, AnswerSevere} }
+
+// ParseAnswer returns the Answer named s, or an error naming the answers.
+func ParseAnswer(s string) (Answer, error) {
+	for _, a := range Answers() {
+		if string(a) == s {
+			return a, nil
+		}
+	}
+	return "", fmt.Errorf("unknown answer %q (want none, cramp or severe)", s)
+}
+
+// Cramped reports whether the answer says a cramp came in the night.
+func (a Answer) Cramped() bool { return a == AnswerCramp || a == AnswerSevere }
+
+// Night is one night's answer to the check-in, as the journal holds it.
+type Night struct {
+	// Date names the night by its evening's date (YYYY-MM-DD in the
+	// profile's zone): the night of June 1 ends on the morning of June 2.
+	Date   string `json:"night"`
+	Answer Answer `json:"answer"`
+	// CrampID is the journal entry the answer logged, for cramp and
+	// severe; 0 for none.
+	CrampID int64 `json:"cramp_id,omitempty"`
+	// Source is the way in the answer came from (cli, desktop, ntfy).
+	Source     string    `json:"source"`
+	AnsweredAt time.Time `json:"answered_at"`
 }
 
 // Delivery is one occurrence's dispatch to one channel, as the outbox holds
@@ -280,4 +347,10 @@ type Record struct {
 	AckedAt    *time.Time `json:"acked_at,omitempty"`
 	// Deliveries counts the occurrence's deliveries by status.
 	Deliveries map[Status]int `json:"deliveries,omitempty"`
+}
+
+// Sent reports whether the occurrence went out to its channels: fired,
+// acknowledged, or skipped by the person after it arrived.
+func (r Record) Sent() bool {
+	return r.Status == StatusFired || r.Status == StatusAcked || (r.Status == StatusSkipped && r.Reason == ReasonByYou)
 }

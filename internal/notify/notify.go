@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"time"
 
 	"github.com/crampd/crampd/internal/domain"
@@ -44,7 +46,75 @@ const (
 	ActionDone Action = "done"
 	// ActionSnooze asks for the reminder again later.
 	ActionSnooze Action = "snooze"
+	// ActionSkip says a dose will not be taken: its repeats stop, and it
+	// does not count as taken.
+	ActionSkip Action = "skip"
+	// ActionNone, ActionCramp and ActionSevere answer the morning
+	// check-in (see domain.Answer).
+	ActionNone   Action = Action(domain.AnswerNone)
+	ActionCramp  Action = Action(domain.AnswerCramp)
+	ActionSevere Action = Action(domain.AnswerSevere)
 )
+
+// Button is one answer a reminder offers as a button.
+type Button struct {
+	Action Action
+	Label  string
+	// Clear removes the notification once the answer is sent: every
+	// answer but a snooze, which asks to see the reminder again.
+	Clear bool
+}
+
+// MaxButtons is how many buttons one reminder offers at most: ntfy's limit
+// for one message.
+const MaxButtons = 3
+
+// The buttons each kind offers, in the order they are shown. The snooze
+// label has to agree with rules.ButtonSnooze, which a test checks.
+var (
+	done    = Button{Action: ActionDone, Label: "Done", Clear: true}
+	snooze  = Button{Action: ActionSnooze, Label: "Snooze 10 min"}
+	dose    = []Button{{Action: ActionDone, Label: "Taken", Clear: true}, snooze, {Action: ActionSkip, Label: "Skip", Clear: true}}
+	noted   = []Button{{Action: ActionDone, Label: "Noted", Clear: true}}
+	checkin = []Button{
+		{Action: ActionNone, Label: "No cramps", Clear: true},
+		{Action: ActionCramp, Label: "Cramp", Clear: true},
+		{Action: ActionSevere, Label: "Severe cramp", Clear: true},
+	}
+	doneSnooze = []Button{done, snooze}
+)
+
+// Buttons returns the answers a reminder of kind k offers: Taken, Snooze
+// and Skip for a dose; Noted for the doctor nudge; No cramps, Cramp and
+// Severe cramp for the check-in; Done and Snooze for the rest.
+func Buttons(k domain.Kind) []Button {
+	switch k {
+	case domain.KindMedication:
+		return slices.Clone(dose)
+	case domain.KindDoctor:
+		return slices.Clone(noted)
+	case domain.KindCheckin:
+		return slices.Clone(checkin)
+	}
+	return slices.Clone(doneSnooze)
+}
+
+// Offers reports whether a reminder of kind k offers action a.
+func Offers(k domain.Kind, a Action) bool {
+	return slices.ContainsFunc(Buttons(k), func(b Button) bool { return b.Action == a })
+}
+
+// strong matches Markdown's strong emphasis, **like this**: the one piece of
+// Markdown a reminder's text uses (the check-in names its answers so).
+var strong = regexp.MustCompile(`\*\*([^*\s][^*\n]*)\*\*`)
+
+// HasEmphasis reports whether text uses strong emphasis, so that a channel
+// that renders Markdown (ntfy) can say it is Markdown.
+func HasEmphasis(text string) bool { return strong.MatchString(text) }
+
+// StripEmphasis removes the emphasis markers from text, for a channel that
+// shows plain text (the desktop).
+func StripEmphasis(text string) string { return strong.ReplaceAllString(text, "$1") }
 
 // Error carries a failed attempt's retry hints.
 type Error struct {

@@ -239,6 +239,13 @@ func (b *builder) day(d wall) {
 	}
 
 	b.medicationReview(d)
+
+	if p.Checkin.Enabled {
+		w := at(d, p.Checkin.At)
+		if !b.quiet(w) {
+			b.emit(loc, w, domain.KindCheckin, "checkin", advice.Checkin)
+		}
+	}
 }
 
 // dayNumber counts days since 1970-01-01; rotations key off it so that a

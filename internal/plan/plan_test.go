@@ -414,3 +414,33 @@ func BenchmarkDaysExample(b *testing.B) {
 		plan.Days(p, from, 1)
 	}
 }
+
+// The check-in comes once a day at its wall time, across a daylight saving
+// change, with the wording of a question and not of advice.
+func TestCheckinOnceADay(t *testing.T) {
+	p, err := profile.Parse("checkin.toml", []byte(`timezone = "America/New_York"
+[sleep]
+wake = "06:30"
+[checkin]
+enabled = true
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2027, 3, 13, 0, 0, 0, 0, p.Location)
+	got := find(plan.Days(p, from, 3), "checkin")
+	want := []string{"2027-03-13T07:00:00-05:00", "2027-03-14T07:00:00-04:00", "2027-03-15T07:00:00-04:00"}
+	if !slices.Equal(got, want) {
+		t.Errorf("check-ins at %v, want %v", got, want)
+	}
+	for _, o := range plan.Days(p, from, 1) {
+		if o.Kind == domain.KindCheckin && (o.Title != "How was your night?" || !strings.Contains(o.Body, "**Severe cramp**")) {
+			t.Errorf("check-in worded %q / %q", o.Title, o.Body)
+		}
+	}
+
+	p.Checkin.Enabled = false
+	if got := find(plan.Days(p, from, 3), "checkin"); len(got) != 0 {
+		t.Errorf("a check-in that is off came at %v", got)
+	}
+}

@@ -70,7 +70,7 @@ func TestInvalidProfiles(t *testing.T) {
 			"4:1: channel[1].token: inline secrets are not allowed: put the secret in a file readable only by you (secret_file) or in an environment variable (secret_env)",
 			"8:7: channel[2].url: the URL carries a password: inline secrets are not allowed; use secret_file or secret_env",
 			"11:8: channel[3].type: unknown channel type \"webhok\" (want one of stdout, desktop, webhook, ntfy; did you mean \"webhook\"?)",
-			"12:23: channel[3].kinds[2]: unknown kind \"stretching\" (want one of hydration, stretch, food, electrolytes, medication, medication-review, custom, doctor; did you mean \"stretch\"?)",
+			"12:23: channel[3].kinds[2]: unknown kind \"stretching\" (want one of hydration, stretch, food, electrolytes, medication, medication-review, custom, doctor, checkin; did you mean \"stretch\"?)",
 		}},
 		{name: "long-texts", want: []string{
 			"4:11: custom[1].title: too long: 260 bytes, and at most 250 fit in one notification",

@@ -63,6 +63,9 @@ var (
 		HotHumid:  time.Hour,
 	}
 	defaultFoodAt = []Clock{NewClock(12, 30), NewClock(18, 30)}
+	// checkinAfterWake places the default check-in: late enough to be up,
+	// early enough that the night is fresh.
+	checkinAfterWake = NewClock(0, 30)
 	// DefaultGrace is how late a missed occurrence of each kind may still
 	// fire.
 	DefaultGrace = map[domain.Kind]time.Duration{
@@ -74,6 +77,7 @@ var (
 		domain.KindMedicationReview: 24 * time.Hour,
 		domain.KindCustom:           15 * time.Minute,
 		domain.KindDoctor:           24 * time.Hour,
+		domain.KindCheckin:          2 * time.Hour,
 	}
 )
 
@@ -326,6 +330,18 @@ func (d *decoder) profile(path string, root *table) *Profile {
 	p.MedicationReview.Day = mr.integer("day", 1, 1, 28)
 	p.MedicationReview.At, _ = mr.clock("at", NewClock(10, 0))
 	mr.finish()
+
+	ci := root.sub("checkin")
+	p.Checkin.Enabled = ci.boolean("enabled", false)
+	p.Checkin.At, _ = ci.clock("at", (p.Sleep.Wake+checkinAfterWake)%(24*60))
+	if p.Checkin.Enabled && p.Quiet.Contains(p.Checkin.At) {
+		path := ci.child("at")
+		if !ci.has("at") {
+			path = ci.child("enabled")
+		}
+		d.warnf(path, "the check-in at %s falls in quiet hours (%s to %s), which silence it: it never comes", p.Checkin.At, p.Quiet.From, p.Quiet.To)
+	}
+	ci.finish()
 
 	p.Customs = d.customs(root, p.Location)
 	p.Channels = d.channels(root, filepath.Dir(path))
@@ -774,6 +790,9 @@ func BuiltinPerDay(p *Profile) int {
 	n += 1 + len(p.Food.At) + len(p.Exercises) + 1
 	if p.Weather != nil {
 		n++ // the hot day's electrolyte prompt
+	}
+	if p.Checkin.Enabled {
+		n++
 	}
 	for _, m := range p.Medications {
 		n += len(m.Times) * (1 + m.MaxRepeats)

@@ -332,3 +332,40 @@ func TestCronStepWarnings(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckin(t *testing.T) {
+	tests := []struct {
+		name, text  string
+		enabled     bool
+		at          string
+		wantWarning string
+	}{
+		{name: "off unless asked", text: "", enabled: false, at: "07:30"},
+		{name: "half an hour after waking", text: "[sleep]\nwake = \"06:15\"\n[checkin]\nenabled = true\n", enabled: true, at: "06:45"},
+		{name: "waking just before midnight", text: "[sleep]\nwake = \"23:45\"\nbed = \"15:00\"\n[checkin]\nenabled = true\n", enabled: true, at: "00:15"},
+		{name: "a time of its own", text: "[checkin]\nenabled = true\nat = \"09:10\"\n", enabled: true, at: "09:10"},
+		{name: "in quiet hours", text: "[quiet]\nto = \"08:00\"\n[checkin]\nenabled = true\n", enabled: true, at: "07:30",
+			wantWarning: "p.toml:5:11: checkin.enabled: warning: the check-in at 07:30 falls in quiet hours (23:00 to 08:00), which silence it: it never comes"},
+		{name: "quiet hours at its own time", text: "[checkin]\nenabled = true\nat = \"23:30\"\n", enabled: true, at: "23:30",
+			wantWarning: "p.toml:4:6: checkin.at: warning: the check-in at 23:30 falls in quiet hours (23:00 to 07:00), which silence it: it never comes"},
+		{name: "no warning while off", text: "[checkin]\nat = \"23:30\"\n", enabled: false, at: "23:30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := profile.Parse("p.toml", []byte("timezone = \"UTC\"\n"+tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Checkin.Enabled != tt.enabled || p.Checkin.At.String() != tt.at {
+				t.Errorf("checkin = %+v (at %s), want enabled %v at %s", p.Checkin, p.Checkin.At, tt.enabled, tt.at)
+			}
+			var got string
+			for _, w := range p.Warnings {
+				got += w.String()
+			}
+			if got != tt.wantWarning {
+				t.Errorf("warnings = %q, want %q", got, tt.wantWarning)
+			}
+		})
+	}
+}

@@ -35,6 +35,7 @@ type Profile struct {
 	Food             Food
 	Electrolytes     Electrolytes
 	MedicationReview MedicationReview
+	Checkin          Checkin
 	Customs          []Custom
 	Channels         []Channel
 	Doctor           Doctor
@@ -199,6 +200,14 @@ type MedicationReview struct {
 	// Day is the day of the month.
 	Day int
 	At  Clock
+}
+
+// Checkin configures the morning check-in, "How was your night?", whose
+// answer records the night in the cramp journal.
+type Checkin struct {
+	Enabled bool
+	// At defaults to half an hour after waking.
+	At Clock
 }
 
 // Custom is a user-defined reminder on a cron schedule.

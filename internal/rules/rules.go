@@ -39,6 +39,8 @@ var expiry = map[domain.Kind]time.Duration{
 	domain.KindMedicationReview: 7 * 24 * time.Hour,
 	domain.KindCustom:           6 * time.Hour,
 	domain.KindDoctor:           7 * 24 * time.Hour,
+	// A night can still be answered for until the evening.
+	domain.KindCheckin: 12 * time.Hour,
 }
 
 // Expiry returns how long after its instant a reminder of kind k is still
@@ -260,4 +262,37 @@ func (p *Policy) NextClock(c profile.Clock, now time.Time) time.Time {
 // never).
 func (p *Policy) Doctor(cramps []domain.Cramp, last, now time.Time) stats.Nudge {
 	return stats.NudgeFor(cramps, p.profile.Doctor, last, now)
+}
+
+// NightLayout names a night by its evening's date.
+const NightLayout = "2006-01-02"
+
+// LastNight names the night before now: the one that began on the evening
+// of the day before, which at breakfast is the night just slept and at
+// 03:00 the night in progress.
+func (p *Policy) LastNight(now time.Time) string {
+	l := now.In(p.profile.Location)
+	return time.Date(l.Year(), l.Month(), l.Day()-1, 0, 0, 0, 0, time.UTC).Format(NightLayout)
+}
+
+// NightBefore names the night a morning check-in at at asks about.
+func (p *Policy) NightBefore(at time.Time) string { return p.LastNight(at) }
+
+// Sleep returns the sleep window of the night that began on the evening of
+// date (NightLayout): from the bed time of that evening (or of the small
+// hours after it, for a bed time after midnight) to the wake time of the
+// next morning, both in the profile's zone.
+func (p *Policy) Sleep(date string) (bed, wake time.Time, err error) {
+	d, err := time.Parse(NightLayout, date)
+	if err != nil {
+		return time.Time{}, time.Time{}, fmt.Errorf("%w: night %q: want a date like 2027-06-01", domain.ErrInvalid, date)
+	}
+	s, loc := p.profile.Sleep, p.profile.Location
+	wake = plan.Resolve(loc, d.Year(), d.Month(), d.Day()+1, s.Wake.Hour(), s.Wake.Minute(), 0)
+	bedDay := d.Day()
+	if s.BedAfterMidnight() {
+		bedDay++
+	}
+	bed = plan.Resolve(loc, d.Year(), d.Month(), bedDay, s.Bed.Hour(), s.Bed.Minute(), 0)
+	return bed, wake, nil
 }

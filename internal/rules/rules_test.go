@@ -2,11 +2,13 @@ package rules_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crampd/crampd/internal/domain"
+	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/rules"
 )
@@ -215,5 +217,60 @@ func TestBounds(t *testing.T) {
 				t.Fatalf("err %v, want ErrInvalid with %q", tt.err, tt.msg)
 			}
 		})
+	}
+}
+
+// A night is named by its evening and runs from bed time to the next
+// morning's wake time, in the profile's zone: across a daylight saving
+// change, with a bed time after midnight, and for a sleeper by day.
+func TestNights(t *testing.T) {
+	tests := []struct {
+		name, sleep, night string
+		bed, wake          string
+	}{
+		{name: "evening to morning", sleep: `wake = "07:00"` + "\n" + `bed = "23:00"`, night: "2027-06-01",
+			bed: "2027-06-01T23:00:00+02:00", wake: "2027-06-02T07:00:00+02:00"},
+		{name: "the night clocks go back", sleep: `wake = "07:00"` + "\n" + `bed = "23:00"`, night: "2027-10-30",
+			bed: "2027-10-30T23:00:00+02:00", wake: "2027-10-31T07:00:00+01:00"},
+		{name: "bed after midnight", sleep: `wake = "07:00"` + "\n" + `bed = "00:30"`, night: "2027-06-01",
+			bed: "2027-06-02T00:30:00+02:00", wake: "2027-06-02T07:00:00+02:00"},
+		{name: "sleeping by day", sleep: `wake = "14:00"` + "\n" + `bed = "06:00"`, night: "2027-06-01",
+			bed: "2027-06-02T06:00:00+02:00", wake: "2027-06-02T14:00:00+02:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustPolicy(t, "timezone = \"Europe/Berlin\"\n[sleep]\n"+tt.sleep+"\n")
+			bed, wake, err := p.Sleep(tt.night)
+			if err != nil || !bed.Equal(at(tt.bed)) || !wake.Equal(at(tt.wake)) {
+				t.Fatalf("sleep %s to %s (%v), want %s to %s", bed, wake, err, tt.bed, tt.wake)
+			}
+			if got := p.NightBefore(wake.Add(30 * time.Minute)); got != tt.night {
+				t.Errorf("the check-in after waking asks about %s, want %s", got, tt.night)
+			}
+		})
+	}
+	p := mustPolicy(t, berlin)
+	for _, now := range []string{"2027-06-02T03:00:00+02:00", "2027-06-02T20:00:00+02:00", "2027-06-02T23:59:00+02:00"} {
+		if got := p.LastNight(at(now)); got != "2027-06-01" {
+			t.Errorf("last night at %s is %s, want 2027-06-01", now, got)
+		}
+	}
+	if _, _, err := p.Sleep("June 1"); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("a night named %q: %v", "June 1", err)
+	}
+}
+
+// The Snooze button says how long the snooze it asks for lasts.
+func TestSnoozeButtonSaysItsLength(t *testing.T) {
+	want := fmt.Sprintf("Snooze %d min", int(rules.ButtonSnooze/time.Minute))
+	for _, k := range domain.Kinds() {
+		for _, b := range notify.Buttons(k) {
+			if b.Action == notify.ActionSnooze && b.Label != want {
+				t.Errorf("%s: the snooze button says %q, want %q", k, b.Label, want)
+			}
+		}
+		if n := len(notify.Buttons(k)); n < 1 || n > notify.MaxButtons {
+			t.Errorf("%s offers %d buttons", k, n)
+		}
 	}
 }

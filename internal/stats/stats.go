@@ -32,6 +32,22 @@ type Stats struct {
 	// Heat sets nights after hot days beside the others, when a forecast
 	// is stored for the window.
 	Heat *HeatNights `json:"heat,omitempty"`
+	// Answers counts the morning check-in's answers over the same nights.
+	Answers Answers `json:"answers"`
+}
+
+// Answers counts the nights of a window by their answer to the morning
+// check-in, so that "no cramp" is told from "no answer".
+type Answers struct {
+	// Answered counts the nights with an answer.
+	Answered int `json:"answered"`
+	// CrampNights counts answered nights with a cramp: answered so, or
+	// with one in the journal.
+	CrampNights int `json:"cramp_nights"`
+	// CrampFree counts answered nights without a cramp.
+	CrampFree int `json:"cramp_free"`
+	// Unanswered counts the nights with no answer.
+	Unanswered int `json:"unanswered"`
 }
 
 // Week counts the cramps logged in one week.
@@ -138,6 +154,35 @@ func FromTally(t Tally, cramps []domain.Cramp, loc *time.Location, now time.Time
 		}
 	}
 	return s
+}
+
+// CountAnswers counts the check-in's answers for the nights of the days
+// before now (the nights Compute counts): a night answered "no cramps" in
+// which the journal nonetheless holds a cramp counts as a cramp night.
+func CountAnswers(answers []domain.Night, cramps []domain.Cramp, loc *time.Location, now time.Time, days int) Answers {
+	from := now.AddDate(0, 0, -days)
+	nights := windowNights(from, now, loc)
+	crampNights := crampNights(cramps, nights, from, now, loc)
+	var a Answers
+	for _, n := range answers {
+		if !nights[n.Date] {
+			continue
+		}
+		a.Answered++
+		if n.Answer.Cramped() || crampNights[n.Date] {
+			a.CrampNights++
+		} else {
+			a.CrampFree++
+		}
+	}
+	a.Unanswered = len(nights) - a.Answered
+	return a
+}
+
+// NightRange returns the first and last evening dates CountAnswers may
+// count, for reading the answers.
+func NightRange(now time.Time, days int, loc *time.Location) (first, last string) {
+	return now.AddDate(0, 0, -days).In(loc).Format("2006-01-02"), now.In(loc).Format("2006-01-02")
 }
 
 // DoctorReason returns why the cramps (those within the doctor window) call

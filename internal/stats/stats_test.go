@@ -101,3 +101,38 @@ func TestCompute(t *testing.T) {
 		t.Fatalf("28 days: weeks %+v", s.Weeks)
 	}
 }
+
+// The check-in's answers tell "no cramp" from "no answer": over a week,
+// nights answered with and without a cramp, a "no cramps" night that the
+// journal contradicts, answers outside the window, and nights left
+// unanswered.
+func TestCountAnswers(t *testing.T) {
+	// now is 09:00 on June 15: the week's nights are June 8 to 14.
+	night := func(date string, a domain.Answer) domain.Night { return domain.Night{Date: date, Answer: a} }
+	tests := []struct {
+		name    string
+		answers []domain.Night
+		cramps  []domain.Cramp
+		want    stats.Answers
+	}{
+		{name: "no answers", want: stats.Answers{Unanswered: 7}},
+		{name: "each answer", answers: []domain.Night{
+			night("2027-06-08", domain.AnswerNone), night("2027-06-09", domain.AnswerCramp),
+			night("2027-06-10", domain.AnswerSevere), night("2027-06-14", domain.AnswerNone),
+		}, want: stats.Answers{Answered: 4, CrampNights: 2, CrampFree: 2, Unanswered: 3}},
+		{name: "no cramps, but one logged at 02:00", answers: []domain.Night{night("2027-06-13", domain.AnswerNone)},
+			cramps: []domain.Cramp{cramp(31*time.Hour, 4)}, want: stats.Answers{Answered: 1, CrampNights: 1, Unanswered: 6}},
+		{name: "outside the window", answers: []domain.Night{night("2027-06-07", domain.AnswerCramp), night("2027-06-15", domain.AnswerNone)},
+			want: stats.Answers{Unanswered: 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := stats.CountAnswers(tt.answers, tt.cramps, time.UTC, now, 7); got != tt.want {
+				t.Errorf("answers %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if first, last := stats.NightRange(now, 7, time.UTC); first != "2027-06-08" || last != "2027-06-15" {
+		t.Errorf("night range %s to %s", first, last)
+	}
+}

@@ -25,7 +25,7 @@ func TallyOf(recs []domain.Record, from, now time.Time) Tally {
 		if r.At.Before(from) || r.At.After(now) {
 			continue
 		}
-		if r.Status != domain.StatusFired && r.Status != domain.StatusAcked {
+		if !r.Sent() {
 			continue
 		}
 		t.Sent[r.Kind]++

@@ -98,6 +98,29 @@ func (t *Tx) Ack(id string, now time.Time) (domain.Record, []int64, error) {
 	return r, cancelled, err
 }
 
+// Skip records a sent occurrence as skipped by the person
+// (domain.ReasonByYou) and cancels its deliveries still waiting. It returns
+// the record and the outbox rows it cancelled.
+func (t *Tx) Skip(id string, now time.Time) (domain.Record, []int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, "UPDATE occurrences SET status = 'skipped', reason = ? WHERE id = ? AND status = 'fired'", domain.ReasonByYou, id)
+	if err != nil {
+		return domain.Record{}, nil, fmt.Errorf("skip %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return domain.Record{}, nil, fmt.Errorf("skip %s: %w", id, err)
+	}
+	if n != 1 {
+		return domain.Record{}, nil, fmt.Errorf("%w: %s is not a sent reminder", domain.ErrInvalid, id)
+	}
+	cancelled, err := cancelPending(t.ctx, t.tx, id, 0, now)
+	if err != nil {
+		return domain.Record{}, nil, fmt.Errorf("skip %s: %w", id, err)
+	}
+	r, err := t.Record(id)
+	return r, cancelled, err
+}
+
 // cancelPending cancels the occurrence's pending deliveries of dispatch
 // minDispatch or later and returns their rows.
 func cancelPending(ctx context.Context, tx *sql.Tx, id string, minDispatch int, now time.Time) ([]int64, error) {
@@ -218,10 +241,10 @@ func (t *Tx) AddCramp(c domain.Cramp, now time.Time) (domain.Cramp, error) {
 			dayMax = sql.NullFloat64{Float64: *w.DayMaxHeatIndexF, Valid: true}
 		}
 	}
-	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, created_at,
+	err := t.tx.QueryRowContext(t.ctx, `INSERT INTO cramps (at, leg, muscle, severity, symptoms, note, source, created_at,
 		weather_temp_c, weather_humidity, weather_heat_index_f, weather_day_max_heat_index_f)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, ms(now),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		ms(c.At), c.Leg, c.Muscle, c.Severity, strings.Join(c.Symptoms, ","), c.Note, c.Source, ms(now),
 		temp, humidity, index, dayMax).Scan(&c.ID)
 	if err != nil {
 		return c, fmt.Errorf("log cramp: %w", err)
@@ -238,7 +261,7 @@ func (s *Store) Cramps(ctx context.Context, from, to time.Time) ([]domain.Cramp,
 func (t *Tx) Cramps(from, to time.Time) ([]domain.Cramp, error) { return cramps(t.ctx, t.tx, from, to) }
 
 func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note,
+	rows, err := q.QueryContext(ctx, `SELECT id, at, leg, muscle, severity, symptoms, note, source,
 		weather_temp_c, weather_humidity, weather_heat_index_f, weather_day_max_heat_index_f FROM cramps
 		WHERE at >= ? AND at < ? ORDER BY at, id`, ms(from), msCeil(to))
 	if err != nil {
@@ -253,7 +276,7 @@ func cramps(ctx context.Context, q querier, from, to time.Time) ([]domain.Cramp,
 			symptoms                      string
 			temp, humidity, index, dayMax sql.NullFloat64
 		)
-		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note, &temp, &humidity, &index, &dayMax); err != nil {
+		if err := rows.Scan(&c.ID, &at, &c.Leg, &c.Muscle, &c.Severity, &symptoms, &c.Note, &c.Source, &temp, &humidity, &index, &dayMax); err != nil {
 			return nil, fmt.Errorf("read cramps: %w", err)
 		}
 		if temp.Valid && humidity.Valid && index.Valid {

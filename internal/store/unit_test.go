@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -173,8 +174,9 @@ func TestDatabaseOfThePreviousReleaseMigrates(t *testing.T) {
 	defer s.Close()
 	var version int
 	s.DB().QueryRow("PRAGMA user_version").Scan(&version)
-	if names, _ := filepath.Glob("migrations/*.sql"); version != len(names) || version < 3 {
-		t.Fatalf("schema %d after migrating, want %d (every migration)", version, len(names))
+	migrations, _ := filepath.Glob("migrations/*.sql")
+	if version != len(migrations) {
+		t.Fatalf("schema %d after migrating, want %d", version, len(migrations))
 	}
 	wide0, wide1 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	hist, err := s.History(ctx, wide0, wide1)
@@ -191,6 +193,14 @@ func TestDatabaseOfThePreviousReleaseMigrates(t *testing.T) {
 	cramps, err := s.Cramps(ctx, wide0, wide1)
 	if err != nil || len(cramps) != 2 || cramps[1].Note != "after a long walk" || cramps[0].Severity != 9 || cramps[0].Symptoms[0] != "swelling" {
 		t.Fatalf("cramps %+v, %v", cramps, err)
+	}
+	// Cramps logged before the check-in existed came from `cramp log`, and
+	// no night was answered.
+	if cramps[0].Source != "" || cramps[1].Source != "" {
+		t.Errorf("old cramps have sources %q and %q, want none", cramps[0].Source, cramps[1].Source)
+	}
+	if nights, err := s.Nights(ctx, "2026-01-01", "2027-01-01"); err != nil || len(nights) != 0 {
+		t.Fatalf("nights %+v, %v", nights, err)
 	}
 	if until, ok, err := s.PauseUntil(ctx); err != nil || !ok || until.Year() != 2026 || until.Month() != 12 {
 		t.Fatalf("pause %s %v %v", until, ok, err)
@@ -269,4 +279,65 @@ func TestLockDirIsExclusive(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 	l2.Close()
+}
+
+// A night holds one answer: a later one replaces it, the cramp it logged
+// can change or go, and the journal keeps where each cramp came from.
+func TestNightsKeepOneAnswerEach(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2027, 6, 2, 7, 30, 0, 0, time.UTC)
+	var crampID int64
+	err = s.Do(ctx, func(tx *store.Tx) error {
+		if _, ok, err := tx.Night("2027-06-01"); err != nil || ok {
+			return fmt.Errorf("an unanswered night reads as answered (%v)", err)
+		}
+		c, err := tx.AddCramp(domain.Cramp{At: now.Add(-4 * time.Hour), Source: domain.SourceCheckin}, now)
+		if err != nil {
+			return err
+		}
+		crampID = c.ID
+		return tx.SetNight(domain.Night{Date: "2027-06-01", Answer: domain.AnswerCramp, CrampID: c.ID, Source: "ntfy", AnsweredAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Do(ctx, func(tx *store.Tx) error {
+		if err := tx.SetCrampSeverity(crampID, domain.SevereSeverity); err != nil {
+			return err
+		}
+		return tx.SetNight(domain.Night{Date: "2027-06-01", Answer: domain.AnswerSevere, CrampID: crampID, Source: "cli", AnsweredAt: now.Add(time.Minute)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cramps, err := s.Cramps(ctx, now.Add(-24*time.Hour), now)
+	if err != nil || len(cramps) != 1 || cramps[0].Severity != domain.SevereSeverity || cramps[0].Source != domain.SourceCheckin {
+		t.Fatalf("cramps %+v, %v", cramps, err)
+	}
+	err = s.Do(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteCramp(crampID); err != nil {
+			return err
+		}
+		if err := tx.SetNight(domain.Night{Date: "2027-06-01", Answer: domain.AnswerNone, Source: "desktop", AnsweredAt: now.Add(2 * time.Minute)}); err != nil {
+			return err
+		}
+		return tx.SetNight(domain.Night{Date: "2027-06-02", Answer: domain.AnswerCramp, Source: "cli", AnsweredAt: now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nights, err := s.Nights(ctx, "2027-05-01", "2027-06-01")
+	want := domain.Night{Date: "2027-06-01", Answer: domain.AnswerNone, Source: "desktop", AnsweredAt: now.Add(2 * time.Minute)}
+	if err != nil || len(nights) != 1 || nights[0].Date != want.Date || nights[0].Answer != want.Answer ||
+		nights[0].CrampID != 0 || nights[0].Source != want.Source || !nights[0].AnsweredAt.Equal(want.AnsweredAt) {
+		t.Fatalf("nights through June 1: %+v, %v; want %+v", nights, err, want)
+	}
+	if cramps, _ := s.Cramps(ctx, now.Add(-24*time.Hour), now); len(cramps) != 0 {
+		t.Fatalf("the check-in's cramp stayed: %+v", cramps)
+	}
 }

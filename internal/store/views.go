@@ -37,10 +37,18 @@ func (s *Store) Snoozes(ctx context.Context, from, to time.Time) (map[string]tim
 	return out, rows.Err()
 }
 
+// countQuery counts the occurrences that were sent (fired, acknowledged, or
+// a dose the person skipped) per kind and status; the index
+// occurrences_outcomes holds everything it reads.
+const countQuery = `SELECT kind, status, count(*) FROM occurrences
+		WHERE scheduled_at >= ? AND scheduled_at < ?
+		AND (status IN ('fired', 'acked') OR (status = 'skipped' AND reason = ?)) GROUP BY kind, status`
+
 // Counts is what the stats count of the occurrence log over a window.
 type Counts struct {
-	// Sent counts, per kind, the occurrences that were sent (fired or
-	// acknowledged), and Acked those acknowledged.
+	// Sent counts, per kind, the occurrences that were sent (fired,
+	// acknowledged, or skipped by the person), and Acked those
+	// acknowledged.
 	Sent, Acked map[domain.Kind]int
 	// AckedAt lists when the acknowledged occurrences of the kind asked
 	// for were due, oldest first.
@@ -53,8 +61,7 @@ type Counts struct {
 // holds all it needs, so a year of them takes a few milliseconds.
 func (s *Store) Count(ctx context.Context, from, to time.Time, k domain.Kind) (Counts, error) {
 	c := Counts{Sent: map[domain.Kind]int{}, Acked: map[domain.Kind]int{}}
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, status, count(*) FROM occurrences
-		WHERE scheduled_at >= ? AND scheduled_at < ? AND status IN ('fired', 'acked') GROUP BY kind, status`, ms(from), msCeil(to))
+	rows, err := s.db.QueryContext(ctx, countQuery, ms(from), msCeil(to), domain.ReasonByYou)
 	if err != nil {
 		return c, fmt.Errorf("count reminders: %w", err)
 	}

@@ -80,8 +80,7 @@ func TestCount(t *testing.T) {
 		t.Fatalf("acknowledged stretches at %v", c.AckedAt)
 	}
 	var plan []string
-	rows, err := s.DB().Query(`EXPLAIN QUERY PLAN SELECT kind, status, count(*) FROM occurrences
-		WHERE scheduled_at >= 0 AND scheduled_at < 1 AND status IN ('fired', 'acked') GROUP BY kind, status`)
+	rows, err := s.DB().Query("EXPLAIN QUERY PLAN "+store.CountQuery, 0, 1, domain.ReasonByYou)
 	if err != nil {
 		t.Fatal(err)
 	}

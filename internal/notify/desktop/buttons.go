@@ -15,20 +15,14 @@ import (
 // channel shares (see notify.Action).
 type Action = notify.Action
 
-// The buttons a reminder shows when the notification server supports them.
-// The values double as the freedesktop action keys.
+// Some of the answers a reminder's buttons give when the notification
+// server supports them; each kind's are notify.Buttons. The values double
+// as the freedesktop action keys.
 const (
 	// ActionDone acknowledges the reminder.
 	ActionDone = notify.ActionDone
 	// ActionSnooze asks for the reminder again in ten minutes.
 	ActionSnooze = notify.ActionSnooze
-)
-
-// Button labels. The snooze delay itself is the daemon's; this label has
-// to agree with it.
-const (
-	labelDone   = "Done"
-	labelSnooze = "Snooze 10 min"
 )
 
 const (
@@ -136,10 +130,13 @@ func (n *Notifier) showOn(s *session, m notify.Message, nt note) error {
 		return fmt.Errorf("ask session bus for the owner of %s: %w", notificationsName, err)
 	}
 
-	id, err := fdo.SendNotification(s.conn, nt.notification(caps, []fdo.Action{
-		{Key: string(ActionDone), Label: labelDone},
-		{Key: string(ActionSnooze), Label: labelSnooze},
-	}))
+	buttons := notify.Buttons(m.Occurrence.Kind)
+	actions := make([]fdo.Action, len(buttons))
+	offered := make([]Action, len(buttons))
+	for i, b := range buttons {
+		actions[i], offered[i] = fdo.Action{Key: string(b.Action), Label: b.Label}, b.Action
+	}
+	id, err := fdo.SendNotification(s.conn, nt.notification(caps, actions))
 	if err != nil {
 		if !isReply(err) {
 			// The server may or may not have shown it; the outbox
@@ -148,7 +145,7 @@ func (n *Notifier) showOn(s *session, m notify.Message, nt note) error {
 		}
 		return fmt.Errorf("send notification: %w", err)
 	}
-	s.shown.add(id, shown{server: server, occurrence: m.Occurrence.ID, message: m.ID, at: n.clock.Now()})
+	s.shown.add(id, shown{server: server, occurrence: m.Occurrence.ID, message: m.ID, actions: offered, at: n.clock.Now()})
 	return nil
 }
 
@@ -241,14 +238,12 @@ func (n *Notifier) handle(s *session, sig *dbus.Signal) {
 		if !ok1 || !ok2 {
 			return
 		}
+		// Only an answer the notification offered counts. Some servers
+		// report a click on the body, or a dismissal, as "default"
+		// although we offered no such action: that is not an answer, so
+		// it does not use up the notification.
 		action := Action(key)
-		if action != ActionDone && action != ActionSnooze {
-			// Some servers report a click on the body, or a dismissal,
-			// as "default" although we offered no such action. That is
-			// not an answer, so it does not use up the notification.
-			return
-		}
-		e, ok := s.shown.take(id, sig.Sender, n.clock.Now())
+		e, ok := s.shown.take(id, sig.Sender, action, n.clock.Now())
 		if !ok {
 			return
 		}

@@ -513,3 +513,31 @@ func TestUrgentKindsStayUntilDismissed(t *testing.T) {
 		})
 	}
 }
+
+// Each kind shows its own answers: Taken, Snooze and Skip on a dose; No
+// cramps, Cramp and Severe cramp on the check-in, whose Markdown emphasis
+// the desktop shows as plain text. Only an answer the notification offers
+// is reported.
+func TestEachKindShowsItsAnswers(t *testing.T) {
+	_, srv := actionsBus(t)
+	b := newButtons(t, nil)
+
+	dose := message(domain.KindMedication, "Take your Pill", "It's 09:00.", "")
+	if got := b.show(t, srv, dose); !slices.Equal(got.Actions, []string{"done", "Taken", "snooze", "Snooze 10 min", "skip", "Skip"}) {
+		t.Errorf("dose actions = %q", got.Actions)
+	}
+	checkin := message(domain.KindCheckin, "How was your night?", "Answer **No cramps**, **Cramp** or **Severe cramp**.", "")
+	got := b.show(t, srv, checkin)
+	if !slices.Equal(got.Actions, []string{"none", "No cramps", "cramp", "Cramp", "severe", "Severe cramp"}) {
+		t.Errorf("check-in actions = %q", got.Actions)
+	}
+	if got.Body != "Answer No cramps, Cramp or Severe cramp." {
+		t.Errorf("check-in body = %q, want it without Markdown", got.Body)
+	}
+	// "done" is no answer to the check-in: it does not use it up.
+	srv.EmitActionInvoked(t, got.ID, "done")
+	srv.EmitActionInvoked(t, got.ID, "severe")
+	if p := b.next(t); p != (pressed{checkin.Occurrence.ID, notify.ActionSevere}) {
+		t.Fatalf("press = %+v, want severe on the check-in", p)
+	}
+}

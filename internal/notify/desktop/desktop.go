@@ -132,7 +132,9 @@ func NewWithOptions(opts Options) *Notifier {
 // log in later.
 func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	o := m.Occurrence
-	body := o.Body
+	// Notification servers show plain text (or their own markup), not
+	// Markdown.
+	body := notify.StripEmphasis(o.Body)
 	if o.Why != "" {
 		body += "\n\n" + o.Why
 	}

@@ -1,8 +1,11 @@
 package desktop
 
 import (
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/crampd/crampd/internal/notify"
 )
 
 // Bounds on the notifications remembered for their buttons. Servers do not
@@ -26,7 +29,9 @@ type shown struct {
 	server     string
 	occurrence string
 	message    string
-	at         time.Time
+	// actions are the answers its buttons offer.
+	actions []notify.Action
+	at      time.Time
 }
 
 // shownTable maps notification ids to the reminders they show. It is
@@ -68,14 +73,15 @@ func (t *shownTable) add(id uint32, e shown) {
 	t.m[id] = e
 }
 
-// take removes and returns the entry for id if server showed it and it has
-// not expired by now. Removing it is what makes the first action the only
-// one: a repeated ActionInvoked finds nothing.
-func (t *shownTable) take(id uint32, server string, now time.Time) (shown, bool) {
+// take removes and returns the entry for id if server showed it with
+// action among its buttons and it has not expired by now. Removing it is
+// what makes the first answer the only one: a repeated ActionInvoked finds
+// nothing. An action the notification did not offer leaves it as it was.
+func (t *shownTable) take(id uint32, server string, action notify.Action, now time.Time) (shown, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e, ok := t.m[id]
-	if !ok || e.server != server {
+	if !ok || e.server != server || !slices.Contains(e.actions, action) {
 		return shown{}, false
 	}
 	delete(t.m, id)

@@ -3,12 +3,14 @@ package desktop
 import (
 	"testing"
 	"time"
+
+	"github.com/crampd/crampd/internal/notify"
 )
 
 func TestShownTable(t *testing.T) {
 	t0 := time.Date(2025, 3, 14, 22, 0, 0, 0, time.UTC)
 	entry := func(occ string, at time.Time) shown {
-		return shown{server: ":1.7", occurrence: occ, message: "msg-" + occ, at: at}
+		return shown{server: ":1.7", occurrence: occ, message: "msg-" + occ, actions: []notify.Action{notify.ActionDone, notify.ActionSnooze}, at: at}
 	}
 
 	tests := []struct {
@@ -19,10 +21,10 @@ func TestShownTable(t *testing.T) {
 			name: "take returns the entry once",
 			run: func(t *testing.T, tab *shownTable) {
 				tab.add(1, entry("a", t0))
-				if e, ok := tab.take(1, ":1.7", t0); !ok || e.occurrence != "a" || e.message != "msg-a" {
+				if e, ok := tab.take(1, ":1.7", notify.ActionDone, t0); !ok || e.occurrence != "a" || e.message != "msg-a" {
 					t.Fatalf("take = %+v, %v; want occurrence a", e, ok)
 				}
-				if _, ok := tab.take(1, ":1.7", t0); ok {
+				if _, ok := tab.take(1, ":1.7", notify.ActionDone, t0); ok {
 					t.Error("second take found the entry again")
 				}
 			},
@@ -32,11 +34,23 @@ func TestShownTable(t *testing.T) {
 			run: func(t *testing.T, tab *shownTable) {
 				tab.add(1, entry("a", t0))
 				tab.forget(1, ":1.99")
-				if _, ok := tab.take(1, ":1.99", t0); ok {
+				if _, ok := tab.take(1, ":1.99", notify.ActionDone, t0); ok {
 					t.Error("take by another sender succeeded")
 				}
-				if _, ok := tab.take(1, ":1.7", t0); !ok {
+				if _, ok := tab.take(1, ":1.7", notify.ActionDone, t0); !ok {
 					t.Error("the server's own take failed after a stranger's attempts")
+				}
+			},
+		},
+		{
+			name: "only an offered answer takes the entry",
+			run: func(t *testing.T, tab *shownTable) {
+				tab.add(1, shown{server: ":1.7", occurrence: "a", actions: []notify.Action{notify.ActionNone, notify.ActionCramp}, at: t0})
+				if _, ok := tab.take(1, ":1.7", notify.ActionDone, t0); ok {
+					t.Error("an answer the notification did not offer took it")
+				}
+				if e, ok := tab.take(1, ":1.7", notify.ActionCramp, t0); !ok || e.occurrence != "a" {
+					t.Errorf("take = %+v, %v; want occurrence a", e, ok)
 				}
 			},
 		},
@@ -45,7 +59,7 @@ func TestShownTable(t *testing.T) {
 			run: func(t *testing.T, tab *shownTable) {
 				tab.add(1, entry("a", t0))
 				tab.forget(1, ":1.7")
-				if _, ok := tab.take(1, ":1.7", t0); ok {
+				if _, ok := tab.take(1, ":1.7", notify.ActionDone, t0); ok {
 					t.Error("took a forgotten entry")
 				}
 			},
@@ -55,10 +69,10 @@ func TestShownTable(t *testing.T) {
 			run: func(t *testing.T, tab *shownTable) {
 				tab.add(1, entry("a", t0))
 				tab.add(2, entry("b", t0))
-				if _, ok := tab.take(1, ":1.7", t0.Add(maxShownAge-time.Second)); !ok {
+				if _, ok := tab.take(1, ":1.7", notify.ActionDone, t0.Add(maxShownAge-time.Second)); !ok {
 					t.Error("entry expired early")
 				}
-				if _, ok := tab.take(2, ":1.7", t0.Add(maxShownAge)); ok {
+				if _, ok := tab.take(2, ":1.7", notify.ActionDone, t0.Add(maxShownAge)); ok {
 					t.Error("took an expired entry")
 				}
 			},
@@ -84,10 +98,10 @@ func TestShownTable(t *testing.T) {
 					t.Errorf("len = %d, want %d", got, maxShown)
 				}
 				now := t0.Add(time.Hour)
-				if _, ok := tab.take(10, ":1.7", now); ok {
+				if _, ok := tab.take(10, ":1.7", notify.ActionDone, now); ok {
 					t.Error("entry 10 survived although it was among the oldest")
 				}
-				if _, ok := tab.take(11, ":1.7", now); !ok {
+				if _, ok := tab.take(11, ":1.7", notify.ActionDone, now); !ok {
 					t.Error("entry 11 was forgotten although it is the oldest kept")
 				}
 			},
@@ -96,11 +110,11 @@ func TestShownTable(t *testing.T) {
 			name: "a reused id replaces the old entry",
 			run: func(t *testing.T, tab *shownTable) {
 				tab.add(1, entry("a", t0))
-				tab.add(1, shown{server: ":1.8", occurrence: "b", at: t0})
-				if _, ok := tab.take(1, ":1.7", t0); ok {
+				tab.add(1, shown{server: ":1.8", occurrence: "b", actions: []notify.Action{notify.ActionDone}, at: t0})
+				if _, ok := tab.take(1, ":1.7", notify.ActionDone, t0); ok {
 					t.Error("the old server's entry survived")
 				}
-				if e, ok := tab.take(1, ":1.8", t0); !ok || e.occurrence != "b" {
+				if e, ok := tab.take(1, ":1.8", notify.ActionDone, t0); !ok || e.occurrence != "b" {
 					t.Errorf("take = %+v, %v; want occurrence b", e, ok)
 				}
 			},

@@ -4,6 +4,7 @@ package ntfy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -18,6 +19,7 @@ import (
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/httpx"
+	"github.com/crampd/crampd/internal/notify/reply"
 	"github.com/crampd/crampd/internal/redact"
 )
 
@@ -43,14 +45,42 @@ type Config struct {
 	// Client, when set, supplies the transport. It is copied; redirects stay
 	// disabled whatever it says.
 	Client *http.Client
+	// Click, when set, is the page the phone opens when the notification
+	// is tapped.
+	Click string
+	// Replies, when set, gives each reminder the buttons of its kind
+	// (notify.Buttons), which publish signed answers to the reply topic.
+	Replies *Replies
+	// Key signs the answers; it must be set with Replies.
+	Key reply.Key
+	// Channel names the channel, for the reply subscription.
+	Channel string
+}
+
+// Replies is where a channel's buttons send their answers: a topic on the
+// same server.
+type Replies struct {
+	// URL is the reply topic's URL.
+	URL string
+	// Token is what crampd reads the reply topic with (optional).
+	Token string
+	// ButtonToken is what the buttons publish with (optional). Everyone
+	// who can read the reminder topic sees it, so it must be a write-only
+	// token for the reply topic.
+	ButtonToken string
 }
 
 // Notifier publishes reminders to one topic. It is safe for concurrent use.
 type Notifier struct {
-	url    *url.URL
-	token  string
-	clock  clockwork.Clock
-	client *http.Client
+	url       *url.URL
+	secretURL bool
+	token     string
+	clock     clockwork.Clock
+	client    *http.Client
+	click     string
+	replies   *Replies
+	key       reply.Key
+	channel   string
 }
 
 // New checks cfg and returns a Notifier for it.
@@ -65,14 +95,41 @@ func New(cfg Config) (*Notifier, error) {
 	if err := checkToken(cfg.Token); err != nil {
 		return nil, fmt.Errorf("ntfy: %w", err)
 	}
+	n := &Notifier{
+		url:       u,
+		secretURL: cfg.SecretURL,
+		token:     cfg.Token,
+		clock:     cfg.Clock,
+		client:    httpx.NewClient(cfg.Client),
+		click:     cfg.Click,
+		channel:   cfg.Channel,
+	}
+	if r := cfg.Replies; r != nil {
+		if _, err := httpx.ParseURL(r.URL); err != nil {
+			return nil, fmt.Errorf("ntfy: reply topic: %w", err)
+		}
+		if err := errors.Join(checkToken(r.Token), checkToken(r.ButtonToken)); err != nil {
+			return nil, fmt.Errorf("ntfy: reply tokens: %w", err)
+		}
+		if cfg.Key.IsZero() {
+			return nil, errors.New("ntfy: the buttons need a reply key")
+		}
+		redact.Add(r.Token, r.ButtonToken)
+		copied := *r
+		n.replies, n.key = &copied, cfg.Key
+	}
 	redact.AddURL(u, cfg.SecretURL)
 	redact.Add(cfg.Token)
-	return &Notifier{
-		url:    u,
-		token:  cfg.Token,
-		clock:  cfg.Clock,
-		client: httpx.NewClient(cfg.Client),
-	}, nil
+	return n, nil
+}
+
+// Replies returns where the notifier's buttons send their answers, and
+// false when it shows none.
+func (n *Notifier) Replies() (reply.Subscription, bool) {
+	if n.replies == nil {
+		return reply.Subscription{}, false
+	}
+	return reply.Subscription{Channel: n.channel, URL: n.replies.URL, SecretURL: n.secretURL, Token: n.replies.Token}, true
 }
 
 // checkToken refuses a token the Authorization header cannot carry: net/http
@@ -112,6 +169,7 @@ var styles = map[domain.Kind]style{
 	domain.KindMedicationReview: {tag: "clipboard", priority: "default"},
 	domain.KindCustom:           {tag: "bell", priority: "default"},
 	domain.KindDoctor:           {tag: "stethoscope", priority: "high"},
+	domain.KindCheckin:          {tag: "crescent_moon", priority: "default"},
 }
 
 func styleOf(k domain.Kind) style {
@@ -145,11 +203,62 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 	if n.token != "" {
 		req.Header.Set("Authorization", "Bearer "+n.token)
 	}
+	if notify.HasEmphasis(text) {
+		req.Header.Set("Markdown", "yes")
+	}
+	if n.click != "" {
+		req.Header.Set("Click", n.click)
+	}
+	if n.replies != nil {
+		actions, err := n.actions(m)
+		if err != nil {
+			return notify.Permanent(fmt.Errorf("ntfy: %w", err))
+		}
+		req.Header.Set("Actions", actions)
+	}
 
 	if err := httpx.Send(ctx, n.client, n.clock, req); err != nil {
 		return fmt.Errorf("ntfy: %w", err)
 	}
 	return nil
+}
+
+// action is one of ntfy's "http" action buttons: what the phone sends,
+// exactly, when it is pressed.
+type action struct {
+	Action  string            `json:"action"`
+	Label   string            `json:"label"`
+	URL     string            `json:"url"`
+	Method  string            `json:"method"`
+	Headers map[string]string `json:"headers,omitempty"`
+	Body    string            `json:"body"`
+	Clear   bool              `json:"clear"`
+}
+
+// actions returns the Actions header for m: one http button per answer its
+// kind offers, each posting a signed reply to the reply topic. The phone
+// only ever talks to the ntfy server.
+func (n *Notifier) actions(m notify.Message) (string, error) {
+	buttons := notify.Buttons(m.Occurrence.Kind)
+	if len(buttons) > notify.MaxButtons {
+		buttons = buttons[:notify.MaxButtons]
+	}
+	var out []action
+	for _, b := range buttons {
+		body, err := n.key.Sign(reply.Press{OccurrenceID: m.Occurrence.ID, Action: b.Action, Nonce: m.ID})
+		if err != nil {
+			return "", err
+		}
+		a := action{Action: "http", Label: b.Label, URL: n.replies.URL, Method: http.MethodPost, Body: body, Clear: b.Clear}
+		if n.replies.ButtonToken != "" {
+			a.Headers = map[string]string{"Authorization": "Bearer " + n.replies.ButtonToken}
+		}
+		out = append(out, a)
+	}
+	// The JSON form, not ntfy's short one, so that no label or body can
+	// be misread as another field.
+	b, err := json.Marshal(out)
+	return string(b), err
 }
 
 // ellipsis ends a shortened body.

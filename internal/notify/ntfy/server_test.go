@@ -1,19 +1,10 @@
 package ntfy_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/jonboulle/clockwork"
@@ -22,181 +13,11 @@ import (
 	"github.com/crampd/crampd/internal/notify"
 	"github.com/crampd/crampd/internal/notify/ntfy"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/testutil/ntfyserver"
 )
 
-// The tests in this file publish to a real ntfy server: the copy in
-// ../shared/tools/ntfy beside the repository (see its README), which CI
-// always has.
-
-// requireEnv turns a missing server into a failure instead of a skip.
-const requireEnv = "CRAMPD_REQUIRE_E2E"
-
-// serverStartTimeout bounds how long the server may take to answer.
-const serverStartTimeout = 15 * time.Second
-
-// ntfyBinary returns the path of the shared ntfy server, skipping the test
-// when it is missing, unless CRAMPD_REQUIRE_E2E=1.
-func ntfyBinary(t *testing.T) string {
-	t.Helper()
-	bin, err := filepath.Abs(filepath.Join("..", "..", "..", "..", "shared", "tools", "ntfy", "ntfy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("the ntfy server is not at %s (the shared tools beside the repository); these tests publish to it", bin)
-		if os.Getenv(requireEnv) == "1" {
-			t.Fatalf("%s (%s=1)", msg, requireEnv)
-		}
-		t.Skip(msg)
-	}
-	return bin
-}
-
-// server is a running ntfy server on loopback.
-type server struct {
-	bin  string
-	dir  string
-	base string
-	// authFile is set when the server denies access without a token.
-	authFile string
-}
-
-// startServer starts ntfy on a free loopback port with a throwaway cache,
-// and stops it by its pid when the test ends. With auth, anonymous access
-// is denied and only tokens made with token work.
-func startServer(t *testing.T, auth bool) *server {
-	t.Helper()
-	bin := ntfyBinary(t)
-	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	s := &server{bin: bin, dir: dir, base: "http://" + addr}
-	args := []string{"serve", "--listen-http", addr, "--base-url", s.base, "--cache-file", filepath.Join(dir, "cache.db")}
-	if auth {
-		s.authFile = filepath.Join(dir, "auth.db")
-		args = append(args, "--auth-file", s.authFile, "--auth-default-access", "deny-all")
-	}
-	// An empty config file, so that no /etc/ntfy/server.yml on the
-	// developer's machine changes the server.
-	conf := filepath.Join(dir, "server.yml")
-	if err := os.WriteFile(conf, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "NTFY_CONFIG_FILE="+conf)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.WaitDelay = time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start ntfy: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-
-	deadline := time.Now().Add(serverStartTimeout)
-	for {
-		resp, err := http.Get(s.base + "/v1/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return s
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("ntfy exited before answering:\n%s", out)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ntfy did not answer on %s within %v:\n%s", s.base, serverStartTimeout, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// ntfyCommand runs an ntfy admin command against the server's auth file.
-func (s *server) ntfyCommand(t *testing.T, env []string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(s.bin, args...)
-	cmd.Env = append(os.Environ(), append(env, "NTFY_AUTH_FILE="+s.authFile)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("ntfy %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// token makes a user with write access to topic and returns a bearer token
-// for it.
-func (s *server) token(t *testing.T, topic string) string {
-	t.Helper()
-	s.ntfyCommand(t, []string{"NTFY_PASSWORD=pw-for-tests"}, "user", "add", "crampd")
-	s.ntfyCommand(t, nil, "access", "crampd", topic, "rw")
-	out := s.ntfyCommand(t, nil, "token", "add", "crampd")
-	for _, f := range strings.Fields(out) {
-		if strings.HasPrefix(f, "tk_") {
-			return f
-		}
-	}
-	t.Fatalf("no token in %q", out)
-	return ""
-}
-
-// published is one message as a subscriber reads it.
-type published struct {
-	Event      string          `json:"event"`
-	Title      string          `json:"title"`
-	Message    string          `json:"message"`
-	Tags       []string        `json:"tags"`
-	Priority   int             `json:"priority"`
-	Attachment json.RawMessage `json:"attachment"`
-}
-
-// poll returns what the topic holds, as a phone subscribed to it would
-// receive it.
-func (s *server) poll(t *testing.T, topic, token string) []published {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.base+"/"+topic+"/json?poll=1", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("poll %s: %v", topic, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("poll %s: %s", topic, resp.Status)
-	}
-	var out []published
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var m published
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			t.Fatalf("poll %s: %v in %q", topic, err, sc.Text())
-		}
-		out = append(out, m)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("poll %s: %v", topic, err)
-	}
-	return out
-}
+// The tests in this file publish to a real ntfy server (see
+// internal/testutil/ntfyserver), which CI always has.
 
 func newNotifier(t *testing.T, url, token string) *ntfy.Notifier {
 	t.Helper()
@@ -208,14 +29,14 @@ func newNotifier(t *testing.T, url, token string) *ntfy.Notifier {
 }
 
 func TestRealServerShowsAReminder(t *testing.T) {
-	s := startServer(t, false)
-	n := newNotifier(t, s.base+"/cramps", "")
+	s := ntfyserver.Start(t, ntfyserver.Options{})
+	n := newNotifier(t, s.Base+"/cramps", "")
 	m := message(domain.KindMedication, "Magnésium 💊")
 	if err := n.Notify(context.Background(), m); err != nil {
 		t.Fatalf("Notify: %v", err)
 	}
-	got := s.poll(t, "cramps", "")
-	want := published{
+	got := s.Poll("cramps", "")
+	want := ntfyserver.Message{
 		Event: "message", Title: "Magnésium 💊", Message: "Take it with a glass of water.\n\nMissing doses makes cramps come back.",
 		Tags: []string{"pill", "medication"}, Priority: 4,
 	}
@@ -228,7 +49,7 @@ func TestRealServerShowsAReminder(t *testing.T) {
 // A reminder's text over the server's limit arrives as a shortened
 // message, not as an attachment and not as a refusal.
 func TestRealServerLongTextArrivesAsText(t *testing.T) {
-	s := startServer(t, false)
+	s := ntfyserver.Start(t, ntfyserver.Options{})
 	long := strings.Repeat("Wadenkrämpfe vorbeugen: ふくらはぎを伸ばしましょう 🦵 ", 80)
 	tests := []struct {
 		name, body, why string
@@ -241,13 +62,13 @@ func TestRealServerLongTextArrivesAsText(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			topic := strings.ReplaceAll(tt.name, " ", "-")
-			n := newNotifier(t, s.base+"/"+topic, "")
+			n := newNotifier(t, s.Base+"/"+topic, "")
 			m := message(domain.KindStretch, "Calf stretch")
 			m.Occurrence.Body, m.Occurrence.Why = tt.body, tt.why
 			if err := n.Notify(context.Background(), m); err != nil {
 				t.Fatalf("Notify: %v", err)
 			}
-			got := s.poll(t, topic, "")
+			got := s.Poll(topic, "")
 			if len(got) != 1 {
 				t.Fatalf("topic holds %d messages, want 1", len(got))
 			}
@@ -286,14 +107,14 @@ func TestProfileLimitsFitOneMessage(t *testing.T) {
 }
 
 func TestRealServerTokens(t *testing.T) {
-	s := startServer(t, true)
-	token := s.token(t, "cramps")
+	s := ntfyserver.Start(t, ntfyserver.Options{Auth: true})
+	token := s.Token("crampd", map[string]string{"cramps": "rw"})
 
 	m := message(domain.KindHydration, "Drink water")
-	if err := newNotifier(t, s.base+"/cramps", token).Notify(context.Background(), m); err != nil {
+	if err := newNotifier(t, s.Base+"/cramps", token).Notify(context.Background(), m); err != nil {
 		t.Fatalf("Notify with a token: %v", err)
 	}
-	if got := s.poll(t, "cramps", token); len(got) != 1 || got[0].Title != "Drink water" {
+	if got := s.Poll("cramps", token); len(got) != 1 || got[0].Title != "Drink water" {
 		t.Errorf("topic holds %+v, want the reminder", got)
 	}
 
@@ -302,7 +123,7 @@ func TestRealServerTokens(t *testing.T) {
 		{name: "wrong token", token: "tk_s3cretbutwrong000000000000000"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			err := newNotifier(t, s.base+"/cramps", tt.token).Notify(context.Background(), m)
+			err := newNotifier(t, s.Base+"/cramps", tt.token).Notify(context.Background(), m)
 			if err == nil {
 				t.Fatal("the server accepted the reminder")
 			}

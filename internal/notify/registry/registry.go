@@ -23,6 +23,7 @@ import (
 
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/notify"
+	"github.com/crampd/crampd/internal/notify/reply"
 )
 
 // Type describes one channel type.
@@ -79,6 +80,10 @@ type Deps struct {
 	// (the desktop channel does, so that buttons on notifications already
 	// shown keep working).
 	Previous notify.Notifier
+	// ReplyKey returns the installation's key for signing the replies a
+	// channel's buttons send back through the channel itself (ntfy's);
+	// nil when the daemon offers none.
+	ReplyKey func() (reply.Key, error)
 }
 
 // KeyError is a problem with the value of one key of a channel's table. The
