@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/crampd/crampd/internal/advice"
@@ -292,4 +293,20 @@ func (s *Service) crampWeather(tx *store.Tx, at time.Time) *domain.Weather {
 		w.DayMaxHeatIndexF = &m
 	}
 	return w
+}
+
+// Nights returns the morning check-in's answers for the nights of the last
+// days days (1 to 3660), newest first.
+func (s *Service) Nights(ctx context.Context, days int) ([]domain.Night, error) {
+	if err := checkDays(days, 3660); err != nil {
+		return nil, err
+	}
+	loc := s.Location()
+	first, last := stats.NightRange(s.clock.Now(), days, loc)
+	nights, err := s.store.Nights(ctx, first, last)
+	for i := range nights {
+		nights[i].AnsweredAt = nights[i].AnsweredAt.In(loc)
+	}
+	slices.Reverse(nights)
+	return nights, err
 }

@@ -272,6 +272,8 @@ type journalData struct {
 	Days    int
 	Periods []choice
 	Cramps  []domain.Cramp
+	// Nights are the morning check-in's answers, newest first.
+	Nights []domain.Night
 }
 
 func (s *Server) journal(w http.ResponseWriter, r *http.Request) {
@@ -286,8 +288,13 @@ func (s *Server) journal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.Reverse(cs) // newest first
+	nights, err := s.svc.Nights(r.Context(), days)
+	if err != nil {
+		s.useCaseError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "journal", view{Title: "Journal", Nav: "journal", SignedIn: true,
-		Data: journalData{Days: days, Periods: periodChoices(days, journalDays, "days", "days"), Cramps: cs}})
+		Data: journalData{Days: days, Periods: periodChoices(days, journalDays, "days", "days"), Cramps: cs, Nights: nights}})
 }
 
 var historyDays = []int{1, 7, 30, 90, 366}

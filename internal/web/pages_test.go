@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crampd/crampd/internal/app"
 	"github.com/crampd/crampd/internal/domain"
 )
 
@@ -357,5 +358,23 @@ func TestStreamsAreCapped(t *testing.T) {
 	}
 	for _, s := range streams[1:] {
 		s.Body.Close()
+	}
+}
+
+// The journal lists the nights answered at the morning check-in beside the
+// cramps, so that a night without cramps shows as such.
+func TestJournalShowsCheckinNights(t *testing.T) {
+	p := startPage(t, fixtureProfile, fixtureStart, nil)
+	c := p.signedIn()
+	if j := p.get(c, "/journal"); !strings.Contains(j, "No night answered at the morning check-in") {
+		t.Fatalf("an empty journal:\n%s", j)
+	}
+	res, err := p.svc.Checkin(context.Background(), app.CheckinRequest{Answer: domain.AnswerNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := p.get(c, "/journal")
+	if !strings.Contains(j, "<td>"+res.Night.Date+"</td><td>No cramps</td>") {
+		t.Fatalf("the journal does not show the night of %s without cramps:\n%s", res.Night.Date, j)
 	}
 }

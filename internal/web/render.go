@@ -71,6 +71,17 @@ var funcs = template.FuncMap{
 	"date":  func(t time.Time) string { return t.Format("Mon 2 Jan 2006") },
 	"day":   func(t time.Time) string { return t.Format("2 Jan") },
 	"stamp": func(t time.Time) string { return t.Format("Mon 2 Jan 2006, 15:04 MST") },
+	"answer": func(a domain.Answer) string {
+		switch a {
+		case domain.AnswerNone:
+			return "No cramps"
+		case domain.AnswerCramp:
+			return "Cramp"
+		case domain.AnswerSevere:
+			return "Severe cramp"
+		}
+		return string(a)
+	},
 	"iso":   func(t time.Time) string { return t.Format(time.RFC3339) },
 	"asset": func(name string) string { return "/static/" + name + "?v=" + version },
 	"join":  strings.Join,

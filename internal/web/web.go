@@ -43,6 +43,7 @@ type Service interface {
 	Resume(ctx context.Context) (app.ResumeResult, error)
 	LogCramp(ctx context.Context, c domain.Cramp) (app.CrampResult, error)
 	Cramps(ctx context.Context, days int) ([]domain.Cramp, error)
+	Nights(ctx context.Context, days int) ([]domain.Night, error)
 	History(ctx context.Context, days int) ([]domain.Record, error)
 	Trends(ctx context.Context, weeks int) (app.Trends, error)
 	Report(ctx context.Context, weeks int) (app.Report, error)
