@@ -486,6 +486,7 @@ func peakRSS(t *testing.T, e *env, args ...string) (int64, int, string) {
 	const measure = `import os, sys
 pid = os.fork()
 if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
 print(usage.ru_maxrss, os.waitstatus_to_exitcode(status))`
