@@ -43,9 +43,12 @@ import (
 // defaultStopGrace is how long a stop gives deliveries in flight.
 const defaultStopGrace = 5 * time.Second
 
-// stateCheckEvery is how often the daemon looks for its database or WAL
-// removed or replaced under it (every write looks too).
-const stateCheckEvery = 30 * time.Second
+// stateCheckEvery is how often an idle daemon looks for its database or
+// WAL removed or replaced under it. Every write looks first, so nothing is
+// written into a removed file; this only tells sooner when nothing is
+// written for a while, and is no more often than the loop's own idle wake,
+// so that it costs an idle daemon nothing it did not spend already.
+const stateCheckEvery = time.Hour
 
 // Options configures a Daemon.
 type Options struct {

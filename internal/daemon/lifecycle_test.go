@@ -208,10 +208,11 @@ func TestStopReportsAControlRequestLeftHanging(t *testing.T) {
 }
 
 // A write-ahead log removed under the running daemon stops it with a clear
-// error, within the state check's period, rather than letting it record
-// reminders into a file nobody can open again.
+// error, within the state check's period (an hour, when nothing writes
+// sooner), rather than letting it record reminders into a file nobody can
+// open again.
 func TestDaemonStopsWhenItsWALIsRemoved(t *testing.T) {
-	h := newHarness(t, jumpProfile, time.Date(2027, 6, 1, 9, 0, 0, 0, time.UTC))
+	h := newHarness(t, jumpProfile, time.Date(2027, 6, 1, 8, 0, 0, 0, time.UTC))
 	d, err := daemon.New(context.Background(), daemon.Options{
 		ProfilePath: h.path, StateDir: filepath.Join(h.dir, "state"), Clock: h.clock,
 		Logger: slog.New(slog.NewTextHandler(h.logs, nil)), Getenv: func(string) string { return "" },
@@ -229,7 +230,7 @@ func TestDaemonStopsWhenItsWALIsRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Nothing is due before 10:00: only the state check can notice.
-	h.clock.Advance(31 * time.Second)
+	h.clock.Advance(61 * time.Minute)
 	select {
 	case err := <-done:
 		if !errors.Is(err, store.ErrGone) || !strings.Contains(err.Error(), "state.db-wal was removed or replaced") {
