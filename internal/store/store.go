@@ -237,39 +237,34 @@ func schemaVersion(ctx context.Context, q querier) (int, error) {
 }
 
 // migrate applies the embedded migrations newer than the database's
-// user_version, each in its own transaction. The version is read inside
-// the transaction that applies the next step, so two processes migrating
-// at once cannot both apply it.
+// user_version, all in one transaction: a new database is made with one
+// commit, and an upgrade is all or nothing. The version is read inside that
+// transaction, so two processes migrating at once cannot both apply a step.
 func (s *Store) migrate(ctx context.Context) error {
 	names := migrationNames()
-	for {
-		done := false
-		err := s.tx(ctx, func(tx *sql.Tx) error {
-			version, err := schemaVersion(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if version > len(names) {
-				return checkVersion(version, len(names))
-			}
-			if version == len(names) {
-				done = true
-				return nil
-			}
-			body, err := migrations.ReadFile(names[version])
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		version, err := schemaVersion(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if version > len(names) {
+			return checkVersion(version, len(names))
+		}
+		if version == len(names) {
+			return nil
+		}
+		for _, name := range names[version:] {
+			body, err := migrations.ReadFile(name)
 			if err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-				return fmt.Errorf("apply %s: %w", names[version], err)
+				return fmt.Errorf("apply %s: %w", name, err)
 			}
-			_, err = tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(version+1))
-			return err
-		})
-		if err != nil || done {
-			return err
 		}
-	}
+		_, err = tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(len(names)))
+		return err
+	})
 }
 
 // tx runs fn in a transaction, committing if it returns nil.

@@ -15,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/crampd/crampd/internal/advice"
@@ -156,8 +157,10 @@ func nonce() string {
 }
 
 // pages holds one template set per page: the layout and the page's own
-// blocks.
-var pages = func() map[string]*template.Template {
+// blocks. They are parsed when first needed, not when crampd starts: most
+// runs of crampd (the daemon without a [web] table, every other command)
+// show no page.
+var pages = sync.OnceValue(func() map[string]*template.Template {
 	base := template.Must(template.New("base").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html"))
 	out := map[string]*template.Template{}
 	entries, err := fs.Glob(templateFS, "templates/*.html")
@@ -172,7 +175,7 @@ var pages = func() map[string]*template.Template {
 		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, e))
 	}
 	return out
-}()
+})
 
 // view is what every page template gets.
 type view struct {
@@ -202,7 +205,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 func execute(w io.Writer, name string, v view) error {
-	t, ok := pages[name]
+	t, ok := pages()[name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
