@@ -2,7 +2,6 @@ package daemon_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,26 +21,11 @@ import (
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/plan"
 	"github.com/crampd/crampd/internal/profile"
+	"github.com/crampd/crampd/internal/testutil/syncbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe for the outbox's writes and the test's
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects what goroutines write while the test reads it.
+type syncBuffer = syncbuf.Buffer
 
 // harness runs one daemon on a fake clock with a stdout channel.
 type harness struct {

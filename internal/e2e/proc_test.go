@@ -1,15 +1,15 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/crampd/crampd/internal/testutil/syncbuf"
 )
 
 // pollEvery is how often waits re-check their condition. Reminders are
@@ -200,21 +200,5 @@ func countLines(text string, subs ...string) int {
 	return n
 }
 
-// syncBuffer collects a child's output, written by exec's copying
-// goroutine while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// syncBuffer collects what goroutines write while the test reads it.
+type syncBuffer = syncbuf.Buffer

@@ -1,7 +1,6 @@
 package replies_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"github.com/crampd/crampd/internal/notify/reply"
 	"github.com/crampd/crampd/internal/replies"
 	"github.com/crampd/crampd/internal/testutil/ntfyserver"
+	"github.com/crampd/crampd/internal/testutil/syncbuf"
 )
 
 // service stands in for the use cases: it records the actions handed to
@@ -73,22 +73,8 @@ func (s *service) cursor() string {
 	return ""
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// syncBuffer collects what goroutines write while the test reads it.
+type syncBuffer = syncbuf.Buffer
 
 // rig is one subscriber to a reply topic on a fake clock.
 type rig struct {

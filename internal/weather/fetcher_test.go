@@ -1,13 +1,11 @@
 package weather_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,25 +15,12 @@ import (
 	"github.com/crampd/crampd/internal/profile"
 	"github.com/crampd/crampd/internal/store"
 	"github.com/crampd/crampd/internal/testutil/openmeteo"
+	"github.com/crampd/crampd/internal/testutil/syncbuf"
 	"github.com/crampd/crampd/internal/weather"
 )
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects what goroutines write while the test reads it.
+type syncBuffer = syncbuf.Buffer
 
 // rig runs a Fetcher on a fake clock and a real state database.
 type rig struct {

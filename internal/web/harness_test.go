@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +19,7 @@ import (
 	"github.com/crampd/crampd/internal/daemon"
 	"github.com/crampd/crampd/internal/domain"
 	"github.com/crampd/crampd/internal/store"
+	"github.com/crampd/crampd/internal/testutil/syncbuf"
 )
 
 // fixtureProfile is the day the page tests look at: water every three
@@ -47,23 +46,8 @@ listen = "127.0.0.1:0"
 // fixtureStart is 06:55 in Berlin on the fixture day.
 var fixtureStart = time.Date(2027, 6, 1, 4, 55, 0, 0, time.UTC)
 
-// syncBuffer collects a daemon's output safely.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects what goroutines write while the test reads it.
+type syncBuffer = syncbuf.Buffer
 
 // page is a running daemon serving the web page, on a fake clock.
 type page struct {
