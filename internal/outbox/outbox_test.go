@@ -221,9 +221,8 @@ func TestOutageWindowDeliversOnceAfterRecovery(t *testing.T) {
 	if len(perMsg) != len(ds) {
 		t.Errorf("receiver saw %d message ids, want %d (one per reminder, kept across retries)", len(perMsg), len(ds))
 	}
-	depth, err := f.st.OutboxDepth(context.Background())
-	if err != nil || depth != 0 {
-		t.Errorf("outbox depth %d (%v), want 0", depth, err)
+	if pending, err := f.st.Pending(context.Background()); err != nil || len(pending) != 0 {
+		t.Errorf("%d deliveries still pending (%v), want none", len(pending), err)
 	}
 }
 

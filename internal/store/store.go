@@ -497,13 +497,6 @@ func (s *Store) UpdateDelivery(ctx context.Context, now time.Time, d domain.Deli
 	return n == 1, nil
 }
 
-// OutboxDepth counts pending deliveries.
-func (s *Store) OutboxDepth(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM deliveries WHERE status = 'pending'").Scan(&n)
-	return n, err
-}
-
 // Meta returns a value of the daemon's small key-value state.
 func (s *Store) Meta(ctx context.Context, key string) (string, bool, error) {
 	return meta(ctx, s.db, key)

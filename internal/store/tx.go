@@ -78,17 +78,6 @@ func (t *Tx) Mark(m Mark, now time.Time) error {
 	return nil
 }
 
-// PruneActions forgets actions handled before t: a replay older than that is
-// refused by its source (an expired occurrence, a subscription cursor)
-// rather than by the log.
-func (s *Store) PruneActions(ctx context.Context, before time.Time) error {
-	_, err := s.outcomes.ExecContext(ctx, "DELETE FROM actions WHERE handled_at < ?", ms(before))
-	if err != nil {
-		return fmt.Errorf("prune actions: %w", err)
-	}
-	return nil
-}
-
 // ErrLocked means another process holds the state directory.
 var ErrLocked = errors.New("another crampd uses the state directory")
 
