@@ -92,7 +92,9 @@ func waitStatus(t *testing.T, h *harness, id string, want domain.Status) {
 	eventually(t, func() bool {
 		rec, err = h.d.Store().Record(context.Background(), id)
 		return err == nil && rec.Status == want
-	}, func() string { return fmt.Sprintf("%s: status %s, want %s (%v)", id, rec.Status, want, err) })
+	}, func() string {
+		return fmt.Sprintf("%s: status %s, want %s (%v)\nlogs:\n%s", id, rec.Status, want, err, h.logs.String())
+	})
 }
 
 // waitDeliveries waits until id has n deliveries in the outbox.

@@ -90,6 +90,23 @@ func (p *phone) press(m ntfyserver.Message, label string) {
 	p.t.Fatalf("message %q has no %s button: %+v", m.Title, label, m.Actions)
 }
 
+// repliesHandled waits until crampd has read every reply on the reply topic
+// (its cursor names the last one), so that moving the clock cannot cut
+// the handling of one short.
+func (p *phone) repliesHandled() {
+	p.t.Helper()
+	replies := p.srv.Poll("crampd-replies", p.Read)
+	if len(replies) == 0 {
+		return
+	}
+	last := replies[len(replies)-1].ID
+	var cursor string
+	eventually(p.t, func() bool {
+		cursor, _, _ = p.d.Store().Meta(context.Background(), app.CursorPrefix+"ntfy-replies/phone")
+		return cursor == last
+	}, func() string { return fmt.Sprintf("the reply cursor is %q, want the last reply %q\n%s", cursor, last, p.logs.String()) })
+}
+
 func (p *phone) labels(m ntfyserver.Message) string {
 	var out []string
 	for _, a := range m.Actions {
@@ -180,6 +197,7 @@ func TestPhoneCheckin(t *testing.T) {
 		p.press(m, label)
 		p.press(m, label) // a double tap
 		waitStatus(t, p.harness, ci.ID, domain.StatusAcked)
+		p.repliesHandled()
 		return m
 	}
 
