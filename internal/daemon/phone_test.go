@@ -104,7 +104,9 @@ func (p *phone) repliesHandled() {
 	eventually(p.t, func() bool {
 		cursor, _, _ = p.d.Store().Meta(context.Background(), app.CursorPrefix+"ntfy-replies/phone")
 		return cursor == last
-	}, func() string { return fmt.Sprintf("the reply cursor is %q, want the last reply %q\n%s", cursor, last, p.logs.String()) })
+	}, func() string {
+		return fmt.Sprintf("the reply cursor is %q, want the last reply %q\n%s", cursor, last, p.logs.String())
+	})
 }
 
 func (p *phone) labels(m ntfyserver.Message) string {
