@@ -217,8 +217,8 @@ func (s *Service) ack(ctx context.Context, a Action) (ActionResult, error) {
 			rec = r // acknowledging twice changes nothing
 			return nil
 		}
-		if a.Source != SourceCLI && !now.Before(policy.ExpiresAt(r.Occurrence, r.At)) {
-			return fmt.Errorf("%w: %s expired at %s", domain.ErrInvalid, r.ID, policy.ExpiresAt(r.Occurrence, r.At).Format(time.RFC3339))
+		if err := fresh(a, policy, r, now); err != nil {
+			return err
 		}
 		rec, cancelled, err = tx.Ack(a.OccurrenceID, now)
 		return err
@@ -340,8 +340,16 @@ func sent(tx *store.Tx, a Action, policy *rules.Policy, now time.Time) (domain.R
 		return r, fmt.Errorf("%w: %s is already done", domain.ErrInvalid, r.ID)
 	case r.Status != domain.StatusFired:
 		return r, fmt.Errorf("%w: %s was %s, not sent", domain.ErrInvalid, r.ID, r.Status)
-	case a.Source != SourceCLI && !now.Before(policy.ExpiresAt(r.Occurrence, r.At)):
-		return r, fmt.Errorf("%w: %s expired", domain.ErrInvalid, r.ID)
 	}
-	return r, nil
+	return r, fresh(a, policy, r, now)
+}
+
+// fresh refuses an action from a button (any source but the command line)
+// on a reminder past its expiry: an old notification's button must not act
+// on it.
+func fresh(a Action, policy *rules.Policy, r domain.Record, now time.Time) error {
+	if exp := policy.ExpiresAt(r.Occurrence, r.At); a.Source != SourceCLI && !now.Before(exp) {
+		return fmt.Errorf("%w: %s expired at %s", domain.ErrInvalid, r.ID, exp.Format(time.RFC3339))
+	}
+	return nil
 }

@@ -233,7 +233,7 @@ func (s *Service) Stats(ctx context.Context, days int) (stats.Stats, error) {
 		return stats.Stats{}, err
 	}
 	now := s.clock.Now()
-	_, _, cf, ct := stats.Window(now, days)
+	cf, ct := stats.CrampWindow(now, days)
 	// The log is counted over exactly the days asked for, by the store.
 	c, err := s.store.Count(ctx, now.AddDate(0, 0, -days), now.Add(time.Nanosecond), domain.KindStretch)
 	if err != nil {

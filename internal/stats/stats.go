@@ -72,12 +72,11 @@ type StretchNight struct {
 	OtherCrampNights int `json:"other_cramp_nights"`
 }
 
-// Window returns the spans of the log and the journal that Compute needs
-// for the days before now: nights that started before the window can hold
-// reminders and cramps inside it, so half a day more is read on each side.
-func Window(now time.Time, days int) (recsFrom, recsTo, crampsFrom, crampsTo time.Time) {
-	from := now.AddDate(0, 0, -days)
-	return from.Add(-12 * time.Hour), now.Add(12 * time.Hour), from.Add(-12 * time.Hour), now.Add(time.Nanosecond)
+// CrampWindow returns the span of the journal that the stats of the days
+// before now read: a night that started before the window can hold cramps
+// inside it, so half a day more is read before it.
+func CrampWindow(now time.Time, days int) (from, to time.Time) {
+	return now.AddDate(0, 0, -days).Add(-12 * time.Hour), now.Add(time.Nanosecond)
 }
 
 // nightOf names the night t belongs to by its evening's date, or returns
