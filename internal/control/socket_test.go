@@ -112,7 +112,7 @@ func TestClientRefusesUntrustedSocket(t *testing.T) {
 				}
 				sock := filepath.Join(tmp, "crampd-"+strconv.Itoa(os.Getuid()), "crampd.sock")
 				im := impostor.Squat(t, "TestImpostorHelper", sock)
-				return sock, func() int { return len(im.Requests()) }
+				return sock, func() int { return len(im.Requests(t)) }
 			},
 			want: []string{"belongs to uid " + strconv.Itoa(impostor.UID), "not to you", "pose as crampd", "XDG_RUNTIME_DIR"},
 		},
@@ -121,7 +121,7 @@ func TestClientRefusesUntrustedSocket(t *testing.T) {
 			setup: func(t *testing.T) (string, func() int) {
 				sock := filepath.Join(privateDir(t), "crampd.sock")
 				im := impostor.Serve(t, "TestImpostorHelper", sock)
-				return sock, func() int { return len(im.Requests()) }
+				return sock, func() int { return len(im.Requests(t)) }
 			},
 			want: []string{"runs as uid " + strconv.Itoa(impostor.UID), "not your crampd"},
 		},
@@ -237,7 +237,7 @@ func TestClientTrustsTheSystemServiceOnlyAsItsOwnUser(t *testing.T) {
 	if _, err := control.NewClientWith(sock, control.System).Status(ctx); err != nil {
 		t.Fatalf("the service's own socket: %v", err)
 	}
-	if n := len(svc.Requests()); n != 1 {
+	if n := len(svc.Requests(t)); n != 1 {
 		t.Fatalf("the service got %d requests", n)
 	}
 	if !control.NewClient(control.SystemSocket).System() {
@@ -260,7 +260,7 @@ func TestClientTrustsTheSystemServiceOnlyAsItsOwnUser(t *testing.T) {
 			if !errors.Is(err, control.ErrUntrusted) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want ErrUntrusted saying %q", err, tt.want)
 			}
-			if n := len(im.Requests()); n != 0 {
+			if n := len(im.Requests(t)); n != 0 {
 				t.Fatalf("%d requests reached an untrusted socket", n)
 			}
 		})

@@ -60,7 +60,7 @@ func TestImpostorSocketIsRefused(t *testing.T) {
 			t.Errorf("crampd %s printed an answer: %q", strings.Join(args, " "), out)
 		}
 	}
-	if reqs := im.Requests(); len(reqs) != 0 {
+	if reqs := im.Requests(t); len(reqs) != 0 {
 		t.Errorf("the impostor got %d requests: %q", len(reqs), reqs)
 	}
 }

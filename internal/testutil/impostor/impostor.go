@@ -11,6 +11,7 @@ package impostor
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -96,6 +97,7 @@ func Main() {
 
 // Impostor is a running impostor process.
 type Impostor struct {
+	path string // the socket it serves
 	mu   sync.Mutex
 	reqs []string
 	done chan struct{}
@@ -105,7 +107,7 @@ type Impostor struct {
 // its own) and serves path. helper is the test that calls Main.
 func Squat(t testing.TB, helper, path string) *Impostor {
 	t.Helper()
-	return start(t, helper, "path:"+path, nil)
+	return start(t, helper, path, "path:"+path, nil)
 }
 
 // Serve starts an impostor that serves the socket at path, which the test
@@ -126,10 +128,10 @@ func Serve(t testing.TB, helper, path string) *Impostor {
 	if err := os.Chmod(path, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	return start(t, helper, "fd", f)
+	return start(t, helper, path, "fd", f)
 }
 
-func start(t testing.TB, helper, how string, socket *os.File) *Impostor {
+func start(t testing.TB, helper, path, how string, socket *os.File) *Impostor {
 	t.Helper()
 	RequireRoot(t)
 	bin := runnableCopy(t)
@@ -149,7 +151,7 @@ func start(t testing.TB, helper, how string, socket *os.File) *Impostor {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start the impostor as uid %d: %v", UID, err)
 	}
-	im := &Impostor{done: make(chan struct{})}
+	im := &Impostor{path: path, done: make(chan struct{})}
 	up := make(chan struct{})
 	go func() {
 		defer close(im.done)
@@ -183,12 +185,51 @@ func start(t testing.TB, helper, how string, socket *os.File) *Impostor {
 	return im
 }
 
+// barrierPath is the path of the request Requests sends to learn that
+// the impostor has reported everything that reached it before.
+const barrierPath = "/impostor-barrier"
+
 // Requests returns the requests that reached the impostor, each as
-// `METHOD PATH "BODY"`.
-func (im *Impostor) Requests() []string {
-	im.mu.Lock()
-	defer im.mu.Unlock()
-	return append([]string(nil), im.reqs...)
+// `METHOD PATH "BODY"`. It first sends the impostor a request of its own
+// (as root, who may connect to any socket) and waits until that one is
+// reported: the impostor reports a request before it answers it, so every
+// request sent before Requests was called is in the answer, and a count
+// of none means none arrived, not that the report is still on its way.
+func (im *Impostor) Requests(t testing.TB) []string {
+	t.Helper()
+	c := &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", im.path)
+		}},
+	}
+	resp, err := c.Get("http://impostor" + barrierPath)
+	if err != nil {
+		t.Fatalf("reach the impostor at %s: %v", im.path, err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		im.mu.Lock()
+		for i, r := range im.reqs {
+			if strings.HasPrefix(r, "GET "+barrierPath+" ") {
+				out := append([]string(nil), im.reqs[:i]...)
+				im.reqs = append(im.reqs[:i:i], im.reqs[i+1:]...)
+				im.mu.Unlock()
+				return out
+			}
+		}
+		im.mu.Unlock()
+		select {
+		case <-im.done:
+			t.Fatal("the impostor stopped before it reported the test's own request")
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the impostor did not report the test's own request within 10 s")
+		}
+	}
 }
 
 // runnableCopy copies the running test binary into a directory the
