@@ -100,6 +100,12 @@ type ReplyStatus struct {
 	Error string `json:"error,omitempty"`
 	// Fix says what to change, when the server refused the subscription.
 	Fix string `json:"fix,omitempty"`
+	// LastReply is the id of the last message on the reply topic that
+	// crampd has finished with (handled, found to do nothing, or refused),
+	// and LastReplyAt when it finished; empty before the first since the
+	// daemon started.
+	LastReply   string    `json:"last_reply,omitempty"`
+	LastReplyAt time.Time `json:"last_reply_at,omitzero"`
 }
 
 // Store is what the use cases need from the state database.

@@ -88,6 +88,9 @@ func writeStatus(w io.Writer, st app.Status, which string, loc *time.Location, n
 		if r.Error != "" {
 			line += ": " + firstLine(r.Error)
 		}
+		if !r.LastReplyAt.IsZero() {
+			line += "; last answer read at " + stamp(r.LastReplyAt, loc, now)
+		}
 		fmt.Fprintln(w, line)
 		if r.Fix != "" {
 			fmt.Fprintf(w, "            to fix: %s\n", r.Fix)

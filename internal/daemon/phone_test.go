@@ -90,9 +90,10 @@ func (p *phone) press(m ntfyserver.Message, label string) {
 	p.t.Fatalf("message %q has no %s button: %+v", m.Title, label, m.Actions)
 }
 
-// repliesHandled waits until crampd has read every reply on the reply topic
-// (its cursor names the last one), so that moving the clock cannot cut
-// the handling of one short.
+// repliesHandled waits until crampd has finished with every reply on the
+// reply topic, every effect of it included (an acknowledgement's
+// cancelled repeats leave the outbox after its transaction commits), so
+// that moving the clock cannot cut the handling of one short.
 func (p *phone) repliesHandled() {
 	p.t.Helper()
 	replies := p.srv.Poll("crampd-replies", p.Read)
@@ -100,12 +101,12 @@ func (p *phone) repliesHandled() {
 		return
 	}
 	last := replies[len(replies)-1].ID
-	var cursor string
+	var st []app.ReplyStatus
 	eventually(p.t, func() bool {
-		cursor, _, _ = p.d.Store().Meta(context.Background(), app.CursorPrefix+"ntfy-replies/phone")
-		return cursor == last
+		st = p.d.Info().Replies
+		return len(st) == 1 && st[0].LastReply == last
 	}, func() string {
-		return fmt.Sprintf("the reply cursor is %q, want the last reply %q\n%s", cursor, last, p.logs.String())
+		return fmt.Sprintf("replies %+v, want the last reply %q handled\n%s", st, last, p.logs.String())
 	})
 }
 
@@ -147,6 +148,7 @@ func TestPhoneSnoozeSendsOnceMore(t *testing.T) {
 	}
 	p.press(m, "Snooze 10 min")
 	p.press(m, "Snooze 10 min")
+	p.repliesHandled()
 	waitDeliveries(t, p.harness, walk.ID, 2)
 	waitLog(t, p.harness, "action handled before; ignored")
 	p.advanceTo(time.Date(2027, 6, 1, 10, 39, 59, 0, time.UTC))
@@ -268,6 +270,7 @@ func TestPhoneRepliesThatDoNothing(t *testing.T) {
 			t.Fatalf("publish: %d", code)
 		}
 	}
+	p.repliesHandled()
 	waitLog(t, p.harness, "reply ignored")
 	waitLog(t, p.harness, "button press had no effect")
 	if rec, _ := p.d.Store().Record(context.Background(), dose.ID); rec.Status != domain.StatusFired {
@@ -296,6 +299,7 @@ func TestPhonePressesSurviveRestarts(t *testing.T) {
 	p.press(m, "Taken")
 	p.clock.Advance(replies.MinBackoff)
 	p.waitReplies(app.ReplyConnected)
+	p.repliesHandled()
 	waitStatus(t, p.harness, dose.ID, domain.StatusAcked)
 	// No repeats at 10:10, 10:20 and 10:30's walk is the only message.
 	p.advanceTo(time.Date(2027, 6, 1, 10, 30, 0, 0, time.UTC))
@@ -303,12 +307,13 @@ func TestPhonePressesSurviveRestarts(t *testing.T) {
 	p.waitSettled(1)
 	msgs := p.messages(2)
 	if len(msgs) != 2 || msgs[1].Title != "Walk" {
-		t.Fatalf("after Taken the phone got %d messages, the last %q", len(msgs), msgs[len(msgs)-1].Title)
+		t.Fatalf("after Taken the phone got %d messages, the last %q\n%s", len(msgs), msgs[len(msgs)-1].Title, p.logs.String())
 	}
 
 	p.stop()
 	p.press(msgs[1], "Done")
 	p.started()
+	p.repliesHandled()
 	waitStatus(t, p.harness, walk.ID, domain.StatusAcked)
 	p.stop()
 	p.started()

@@ -103,7 +103,8 @@ button_secret_file = "button.token"
 		t.Fatalf("history %+v, want the dose acked with its three repeats cancelled", recs)
 	}
 	st := s.crampd("crampd status", nil, "status")
-	if code := st.wait(10 * time.Second); code.ExitCode() != 0 || !strings.Contains(st.stdout.String(), "replies:  channel phone connected since") {
+	if code := st.wait(10 * time.Second); code.ExitCode() != 0 || !strings.Contains(st.stdout.String(), "replies:  channel phone connected since") ||
+		!strings.Contains(st.stdout.String(), "; last answer read at ") {
 		t.Fatalf("status:\n%s%s", st.stdout.String(), st.stderr.String())
 	}
 	d.stopCleanly()

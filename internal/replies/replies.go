@@ -163,8 +163,17 @@ func (s *Subscriber) setStatus(state, errText, fix string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.status.State != state || s.status.Error != errText {
-		s.status = app.ReplyStatus{Channel: s.sub.Channel, State: state, Since: s.clock.Now(), Error: errText, Fix: fix}
+		s.status = app.ReplyStatus{Channel: s.sub.Channel, State: state, Since: s.clock.Now(), Error: errText, Fix: fix,
+			LastReply: s.status.LastReply, LastReplyAt: s.status.LastReplyAt}
 	}
+}
+
+// finished records that the reply stream's message id has been dealt
+// with, every effect of it included.
+func (s *Subscriber) finished(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status.LastReply, s.status.LastReplyAt = id, s.clock.Now()
 }
 
 // run keeps the subscription open until ctx ends, reconnecting with
@@ -381,7 +390,11 @@ func (s *Subscriber) handle(ctx context.Context, ev event) error {
 	p, err := s.key.Open(ev.Message)
 	if err != nil {
 		s.refused(err)
-		return s.svc.MoveCursor(ctx, cursor)
+		if err := s.svc.MoveCursor(ctx, cursor); err != nil {
+			return err
+		}
+		s.finished(ev.ID)
+		return nil
 	}
 	res, err := s.svc.Handle(ctx, app.Action{
 		OccurrenceID: p.OccurrenceID, Verb: app.Verb(p.Action), Source: app.SourceNtfy,
@@ -394,6 +407,7 @@ func (s *Subscriber) handle(ctx context.Context, ev event) error {
 		return fmt.Errorf("handle a reply: %w", err)
 	}
 	s.log.Debug("reply handled", "id", p.OccurrenceID, "action", string(p.Action), "no_op", res.NoOp)
+	s.finished(ev.ID)
 	return nil
 }
 
