@@ -66,6 +66,49 @@ func TestAckDuringFailingAttemptStaysCancelled(t *testing.T) {
 	}
 }
 
+// An acknowledgement commits just before one of its repeats comes due,
+// and the outbox has not yet been told (the use case tells it after the
+// commit): the repeat is not sent, and stays cancelled.
+func TestRepeatCancelledInTheStoreIsNotSent(t *testing.T) {
+	clock := newClock()
+	r := newReceiver(t, clock, func(time.Time, *http.Request) (int, http.Header) { return http.StatusOK, nil })
+	f := newFixture(t, clock, r.srv.URL)
+	now := clock.Now()
+	o := domain.Occurrence{Kind: domain.KindMedication, Rule: "test", At: now, Title: "t", Body: "b", Why: "w"}
+	o.ID = domain.OccurrenceID(o.Kind, o.Rule, o.At)
+	ds, err := f.st.RecordFired(context.Background(), now, []store.Due{{
+		Occurrence: o, Channels: []string{"hook"}, Expires: now.Add(12 * time.Hour),
+		Followups: []domain.Followup{{At: now.Add(10 * time.Minute), Expires: now.Add(12 * time.Hour)}},
+	}})
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("record: %d deliveries, %v", len(ds), err)
+	}
+	f.ob.Submit(ds)
+	f.wait()
+	var cancelled []int64
+	err = f.st.Do(context.Background(), func(tx *store.Tx) (err error) {
+		_, cancelled, err = tx.Ack(o.ID, clock.Now())
+		return err
+	})
+	if err != nil || len(cancelled) != 1 {
+		t.Fatalf("ack cancelled %v, %v", cancelled, err)
+	}
+	// The repeat's instant arrives before the outbox hears of the ack.
+	clock.Advance(10 * time.Minute)
+	f.handled()
+	f.ob.Cancel(cancelled)
+	if _, ok := r.snapshot(); ok[domain.MessageID(o.ID, 1)] != 0 || ok[o.ID] != 1 {
+		t.Fatalf("sent %v, want the first sending only", ok)
+	}
+	rec, err := f.st.Record(context.Background(), o.ID)
+	if err != nil || rec.Deliveries[domain.StatusCancelled] != 1 || rec.Deliveries[domain.StatusDelivered] != 1 {
+		t.Fatalf("deliveries %v, %v; want one delivered, one cancelled", rec.Deliveries, err)
+	}
+	if f.ob.Depth() != 0 {
+		t.Fatalf("%d deliveries still queued", f.ob.Depth())
+	}
+}
+
 // Deliveries a pause holds go out at once when they are released, without
 // waiting for the end the pause had.
 func TestReleaseSendsHeldDeliveriesAtOnce(t *testing.T) {

@@ -27,6 +27,9 @@ import (
 // Store is what the outbox needs from the state database.
 type Store interface {
 	Pending(ctx context.Context) ([]domain.Delivery, error)
+	// StillPending reports whether a delivery is still waiting to be
+	// sent, as the store has it now.
+	StillPending(ctx context.Context, id int64) (bool, error)
 	// UpdateDelivery stores an attempt's outcome if the row is still
 	// pending, and reports whether it was.
 	UpdateDelivery(ctx context.Context, now time.Time, d domain.Delivery) (bool, error)
@@ -492,6 +495,13 @@ func (o *Outbox) attempt(d domain.Delivery) {
 		d.Status = domain.StatusFailed
 		d.LastError = "channel is no longer configured"
 		log.Warn("delivery dropped: its channel is no longer in the profile")
+	case o.cancelledInStore(d, log):
+		// An acknowledgement committed since it was queued, and its
+		// Cancel has not reached the outbox yet: nothing is sent, and
+		// the store already has the row's last word.
+		o.finish(d, false)
+		o.kick()
+		return
 	default:
 		d.Attempts++
 		ctx, cancel := context.WithTimeout(o.sendCtx, attemptTimeout)
@@ -523,6 +533,23 @@ func (o *Outbox) attempt(d domain.Delivery) {
 		o.settled(d)
 	}
 	o.kick()
+}
+
+// cancelledInStore reports whether the store no longer holds d as
+// pending. The use cases cancel a reminder's deliveries in the store
+// first and tell the outbox after the commit; this read closes the moment
+// in between, so that a delivery decided after an acknowledgement is never
+// sent. A store that cannot answer does not stop the reminder.
+func (o *Outbox) cancelledInStore(d domain.Delivery, log *slog.Logger) bool {
+	pending, err := o.store.StillPending(context.Background(), d.ID)
+	if err != nil {
+		log.Warn("cannot read the delivery before its attempt; sending it", "err", err)
+		return false
+	}
+	if !pending {
+		log.Debug("delivery was cancelled before its attempt")
+	}
+	return !pending
 }
 
 // finish ends an attempt: the delivery goes back in the queue when it is

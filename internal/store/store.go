@@ -42,7 +42,7 @@ type Store struct {
 	watch    watch
 
 	// Prepared once: the hot statements of firing and delivering.
-	insertOcc, insertDel, updateDel *sql.Stmt
+	insertOcc, insertDel, updateDel, pendingDel *sql.Stmt
 }
 
 // DefaultDir returns $XDG_STATE_HOME/crampd, falling back to
@@ -190,8 +190,11 @@ func (s *Store) prepare(ctx context.Context) (err error) {
 	// An outcome only ever updates a row that is still pending: one
 	// cancelled meanwhile (the reminder was acknowledged during the
 	// attempt) stays cancelled.
-	s.updateDel, err = s.outcomes.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?,
-		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'`)
+	if s.updateDel, err = s.outcomes.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = ?,
+		next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'`); err != nil {
+		return err
+	}
+	s.pendingDel, err = s.outcomes.PrepareContext(ctx, `SELECT status = 'pending' FROM deliveries WHERE id = ?`)
 	return err
 }
 
@@ -200,7 +203,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	for _, st := range []*sql.Stmt{s.insertOcc, s.insertDel, s.updateDel} {
+	for _, st := range []*sql.Stmt{s.insertOcc, s.insertDel, s.updateDel, s.pendingDel} {
 		if st != nil {
 			st.Close()
 		}
@@ -479,6 +482,21 @@ func (s *Store) Pending(ctx context.Context) ([]domain.Delivery, error) {
 		out = append(out, d)
 	}
 	return out, rows.Err()
+}
+
+// StillPending reports whether the delivery with row id is still waiting
+// to be sent: false once the store has cancelled it (its reminder was
+// acknowledged, skipped or snoozed) or recorded its outcome.
+func (s *Store) StillPending(ctx context.Context, id int64) (bool, error) {
+	var pending bool
+	err := s.pendingDel.QueryRowContext(ctx, id).Scan(&pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read delivery %d: %w", id, err)
+	}
+	return pending, nil
 }
 
 // UpdateDelivery stores the outcome of an attempt: the delivery's status,
