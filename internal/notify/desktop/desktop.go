@@ -174,6 +174,11 @@ func (n *Notifier) Notify(ctx context.Context, m notify.Message) error {
 
 // run calls f in the slot, giving up when ctx ends.
 func (n *Notifier) run(ctx context.Context, f func() error) error {
+	// select picks at random among ready cases: an attempt whose context
+	// has already ended must not start, whatever slot is free.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case n.slot <- struct{}{}:
 	case <-ctx.Done():
