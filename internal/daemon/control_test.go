@@ -15,14 +15,7 @@ import (
 	"github.com/crampd/crampd/internal/domain"
 )
 
-const doseProfile = `timezone = "UTC"
-[hydration]
-enabled = false
-[stretch]
-enabled = false
-[food]
-enabled = false
-[[medication]]
+const doseProfile = quietHead + `[[medication]]
 name = "Pill"
 times = ["10:00"]
 repeat = "10m"
@@ -192,14 +185,7 @@ func newWebhookReceiver(t *testing.T) *webhookReceiver {
 // within seven days does not.
 func TestSevereCrampNudgesOncePerWeek(t *testing.T) {
 	r := newWebhookReceiver(t)
-	profileText := `timezone = "UTC"
-[hydration]
-enabled = false
-[stretch]
-enabled = false
-[food]
-enabled = false
-[[channel]]
+	profileText := quietHead + `[[channel]]
 type = "webhook"
 url = "` + r.srv.URL + `"
 kinds = ["doctor"]

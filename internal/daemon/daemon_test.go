@@ -338,14 +338,17 @@ func mustZone(t *testing.T, name string) *time.Location {
 
 // jumpProfile has three reminders with different grace windows between
 // 10:00 and 10:20 UTC.
-const jumpProfile = `timezone = "UTC"
+// quietHead switches off the built-in kinds that would come due in a test.
+const quietHead = `timezone = "UTC"
 [hydration]
 enabled = false
 [stretch]
 enabled = false
 [food]
 enabled = false
-[[medication]]
+`
+
+const jumpProfile = quietHead + `[[medication]]
 name = "Pill"
 times = ["10:05"]
 max_repeats = 0

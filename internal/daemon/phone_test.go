@@ -118,16 +118,6 @@ func (p *phone) labels(m ntfyserver.Message) string {
 	return strings.Join(out, "|")
 }
 
-// quietHead switches off the built-in kinds that would come due in a test.
-const quietHead = `timezone = "UTC"
-[hydration]
-enabled = false
-[stretch]
-enabled = false
-[food]
-enabled = false
-`
-
 const walkProfile = quietHead + `[[custom]]
 name = "Walk"
 cron = "30 10 * * *"
