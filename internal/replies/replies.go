@@ -163,8 +163,7 @@ func (s *Subscriber) setStatus(state, errText, fix string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.status.State != state || s.status.Error != errText {
-		s.status = app.ReplyStatus{Channel: s.sub.Channel, State: state, Since: s.clock.Now(), Error: errText, Fix: fix,
-			LastReply: s.status.LastReply, LastReplyAt: s.status.LastReplyAt}
+		s.status.State, s.status.Since, s.status.Error, s.status.Fix = state, s.clock.Now(), errText, fix
 	}
 }
 
